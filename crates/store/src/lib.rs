@@ -1,1 +1,257 @@
-//! placeholder
+//! crossdock's durable state: the append-only event log on SQLite (WAL,
+//! group commit), the in-memory projections rebuilt from a snapshot plus the
+//! log tail, and the tables beside them (idempotency keys, outbox).
+//!
+//! One writer thread owns the write connection. Requests queue to it; it
+//! takes everything queued (up to `max_group_events`), resolves, inserts and
+//! commits them in one transaction — one fsync for many events — then applies
+//! them to the projection and only then answers each sender. An event is
+//! therefore acknowledged only once it is on disk, and reads after an
+//! acknowledgement see it.
+
+mod error;
+mod read;
+mod schema;
+mod snapshot;
+mod state;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use model::order::{Order, OrderStatus};
+use model::{Event, TenantId, Timestamp};
+use parking_lot::{Mutex, RwLock};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+pub use error::Error;
+pub use schema::FORMAT_VERSION;
+pub use state::Counters;
+
+use state::State;
+
+/// How the store is opened.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data_dir: PathBuf,
+    /// Write a projection snapshot after this many events since the last one.
+    pub snapshot_every: u64,
+    /// Most events committed in one transaction.
+    pub max_group_events: usize,
+}
+
+impl Options {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self { data_dir: data_dir.into(), snapshot_every: 1_000_000, max_group_events: 8_192 }
+    }
+}
+
+/// A caller's `Idempotency-Key` for a whole request.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub tenant: TenantId,
+    pub key: String,
+    /// Digest of the request body: the same key with a different body is a conflict.
+    pub request_hash: String,
+}
+
+/// What happened to one event of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventOutcome {
+    pub event_id: String,
+    pub seq: u64,
+    /// Already in the log (same tenant, source and event id): no second effect.
+    pub duplicate: bool,
+    /// The order the event was resolved to, by crossdock's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+}
+
+/// The answer to an append.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub outcomes: Vec<EventOutcome>,
+    /// True when this answer is the stored answer to an earlier request with the same idempotency key.
+    pub idempotent_replay: bool,
+}
+
+/// Filters of `GET /v1/orders`.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    pub customer: Option<String>,
+    pub status: Option<OrderStatus>,
+    pub po: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Figures for the demo summary and metrics.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub last_seq: u64,
+    pub counters: Counters,
+    pub outbox_depth: u64,
+}
+
+pub(crate) enum Job {
+    Append { events: Vec<Event>, idempotency: Option<IdempotencyKey>, reply: oneshot::Sender<Result<Receipt, Error>> },
+    Snapshot { reply: oneshot::Sender<Result<(), Error>> },
+}
+
+struct Inner {
+    dir: PathBuf,
+    state: Arc<RwLock<State>>,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    readers: read::Pool,
+}
+
+/// The store. Cheap to clone; all clones share one writer.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the data directory: checks its format,
+    /// migrates, loads the snapshot, replays the log tail and starts the writer.
+    pub fn open(options: Options) -> Result<Store, Error> {
+        std::fs::create_dir_all(&options.data_dir)
+            .map_err(|e| Error::Io(format!("cannot create data directory {}: {e}", options.data_dir.display())))?;
+        let db = db_path(&options.data_dir);
+        let mut conn = rusqlite::Connection::open(&db)?;
+        schema::configure(&conn, true)?;
+        schema::migrate(&mut conn)?;
+        let started = std::time::Instant::now();
+        let (state, replayed) = snapshot::restore(&options.data_dir, &conn)?;
+        tracing::info!(
+            seq = state.seq,
+            replayed,
+            orders = state.order_count(),
+            ms = started.elapsed().as_millis() as u64,
+            "Projections restored."
+        );
+        let state = Arc::new(RwLock::new(state));
+        let (tx, rx) = mpsc::channel(4096);
+        let writer = writer::spawn(conn, state.clone(), rx, options.clone(), replayed)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                dir: options.data_dir.clone(),
+                state,
+                jobs: Mutex::new(Some(tx)),
+                writer: Mutex::new(Some(writer)),
+                readers: read::Pool::new(db),
+            }),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    fn sender(&self) -> Result<mpsc::Sender<Job>, Error> {
+        self.inner.jobs.lock().clone().ok_or(Error::Closed)
+    }
+
+    /// Appends a batch atomically: every event is durable when this returns
+    /// `Ok`, or none was written. Each event must carry its tenant.
+    pub async fn append(&self, events: Vec<Event>, idempotency: Option<IdempotencyKey>) -> Result<Receipt, Error> {
+        if events.iter().any(|e| e.tenant.is_none()) {
+            return Err(Error::Invalid("every event must carry its tenant".into()));
+        }
+        let (reply, answer) = oneshot::channel();
+        self.sender()?.send(Job::Append { events, idempotency, reply }).await.map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Writes a projection snapshot now.
+    pub async fn snapshot(&self) -> Result<(), Error> {
+        let (reply, answer) = oneshot::channel();
+        self.sender()?.send(Job::Snapshot { reply }).await.map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Stops accepting writes, finishes queued ones, writes a snapshot and
+    /// waits for the writer to exit. Idempotent.
+    pub fn close(&self) {
+        self.inner.jobs.lock().take();
+        if let Some(handle) = self.inner.writer.lock().take() {
+            let _ = handle.join();
+        }
+    }
+
+    /// The order a reference names (crossdock's id or any alias), folded from its events.
+    pub fn order(&self, tenant: &TenantId, reference: &str) -> Result<Option<Order>, Error> {
+        read::order(self, tenant, reference)
+    }
+
+    pub fn orders(&self, tenant: &TenantId, query: &OrderQuery, cursor: Option<&str>, limit: usize) -> Result<Page<Order>, Error> {
+        read::orders(self, tenant, query, cursor, limit)
+    }
+
+    /// Inventory of one SKU per node.
+    pub fn inventory(&self, tenant: &TenantId, sku: &str) -> Vec<(String, model::inventory::Buckets)> {
+        let state = self.inner.state.read();
+        match state.tenant_lookup(tenant.as_str()) {
+            Some(t) => state.positions(t, sku),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether any source has reported this SKU for the tenant.
+    pub fn knows_item(&self, tenant: &TenantId, sku: &str) -> bool {
+        let state = self.inner.state.read();
+        state.tenant_lookup(tenant.as_str()).is_some_and(|t| state.knows_item(t, sku))
+    }
+
+    pub fn stats(&self) -> Result<Stats, Error> {
+        let (last_seq, counters) = {
+            let state = self.inner.state.read();
+            (state.seq, state.counters.clone())
+        };
+        let outbox_depth = self.inner.readers.with(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get::<_, i64>(0))? as u64)
+        })?;
+        Ok(Stats { last_seq, counters, outbox_depth })
+    }
+
+    /// Number of events in the log (a count on disk, not the projection).
+    pub fn event_count(&self) -> Result<u64, Error> {
+        self.inner.readers.with(|conn| Ok(conn.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64))
+    }
+
+    /// Runs a read-only SQL closure on a reader connection (for checks and tools).
+    pub fn with_reader<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T, Error>) -> Result<T, Error> {
+        self.inner.readers.with(f)
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.jobs.lock().take();
+        if let Some(handle) = self.writer.lock().take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+pub(crate) fn db_path(dir: &Path) -> PathBuf {
+    dir.join("crossdock.db")
+}
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn from_micros(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}

@@ -1,0 +1,158 @@
+//! Reads: orders folded from their events, lists filtered on the projection.
+
+use std::path::PathBuf;
+
+use model::event::{EventBody, EventKind};
+use model::order::Order;
+use model::{OrderId, TenantId};
+use parking_lot::Mutex;
+use rusqlite::{Connection, params};
+
+use crate::state::{Key, Slot};
+use crate::{from_micros, schema, Error, OrderQuery, Page, Store};
+
+/// Reader connections, opened on demand and reused.
+pub(crate) struct Pool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Pool {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self { path, idle: Mutex::new(Vec::new()) }
+    }
+
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let conn = match self.idle.lock().pop() {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                schema::configure(&conn, false)?;
+                conn
+            }
+        };
+        let result = f(&conn);
+        let mut idle = self.idle.lock();
+        if idle.len() < 16 {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// Folds an order's events, in log order, into its current state.
+fn fold(conn: &Connection, tenant: &TenantId, id: &str) -> Result<Option<Order>, Error> {
+    let mut stmt = conn.prepare_cached("SELECT seq, kind, occurred_at, data FROM events WHERE tenant = ?1 AND subject = ?2 ORDER BY seq")?;
+    let mut rows = stmt.query(params![tenant.as_str(), id])?;
+    let mut order: Option<Order> = None;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let kind: String = row.get(1)?;
+        let at = from_micros(row.get(2)?);
+        let data: String = row.get(3)?;
+        let kind = EventKind::parse(&kind).ok_or_else(|| Error::Corrupt(format!("event {seq} has unknown kind `{kind}`")))?;
+        let body = EventBody::from_parts(kind, &data).map_err(|e| Error::Corrupt(format!("event {seq}: {e}")))?;
+        match (&mut order, &body) {
+            (Some(order), _) => order.apply(&body, at, seq as u64),
+            (None, EventBody::OrderCreated(data) | EventBody::OrderUpdated(data)) => {
+                let id = OrderId::parse(id).map_err(|e| Error::Corrupt(e.message))?;
+                order = Some(Order::new(id, tenant.clone(), data.clone(), at, seq as u64));
+            }
+            (None, _) => {}
+        }
+    }
+    Ok(order)
+}
+
+/// Whether the order answers to `reference` (guards against hash collisions).
+fn known_by(order: &Order, reference: &str) -> bool {
+    order.id.as_str() == reference
+        || order.data.external_ids.iter().any(|a| a == reference)
+        || order.data.po_number.as_deref() == Some(reference)
+        || order.shipments.iter().any(|s| s.tracking_number == reference)
+}
+
+pub(crate) fn order(store: &Store, tenant: &TenantId, reference: &str) -> Result<Option<Order>, Error> {
+    let candidates: Vec<String> = {
+        let state = store.inner.state.read();
+        let Some(t) = state.tenant_lookup(tenant.as_str()) else { return Ok(None) };
+        match state.resolve(t, reference) {
+            Ok(Some(slot)) => vec![state.order_id(slot).to_owned()],
+            Ok(None) => Vec::new(),
+            // Shared reference: the caller gets it only if exactly one order truly has it.
+            Err(slots) => slots.iter().map(|s| state.order_id(*s).to_owned()).collect(),
+        }
+    };
+    store.inner.readers.with(|conn| {
+        let mut found = Vec::new();
+        for id in candidates {
+            if let Some(order) = fold(conn, tenant, &id)?
+                && known_by(&order, reference)
+            {
+                found.push(order);
+            }
+        }
+        Ok(if found.len() == 1 { found.pop() } else { None })
+    })
+}
+
+fn matches_customer(order: &Order, customer: &str) -> bool {
+    let c = &order.data.customer;
+    let wanted = customer.trim().to_lowercase();
+    [&c.email, &c.name, &c.account, &c.id].into_iter().flatten().any(|v| v.trim().to_lowercase() == wanted)
+}
+
+pub(crate) fn orders(store: &Store, tenant: &TenantId, query: &OrderQuery, cursor: Option<&str>, limit: usize) -> Result<Page<Order>, Error> {
+    let before: Slot = match cursor {
+        None => Slot::MAX,
+        Some(c) => c.parse().map_err(|_| Error::InvalidCursor(c.to_owned()))?,
+    };
+    let since = query.since.map(|t| t.as_microsecond());
+    let until = query.until.map(|t| t.as_microsecond());
+    // Candidate slots, newest first, filtered on what the projection knows.
+    let picked: Vec<(Slot, String)> = {
+        let state = store.inner.state.read();
+        let Some(t) = state.tenant_lookup(tenant.as_str()) else { return Ok(Page { items: Vec::new(), next: None }) };
+        let candidates: Box<dyn Iterator<Item = Slot>> = if let Some(po) = &query.po {
+            let mut slots = state.lookup(t, Key::Po, po);
+            slots.sort_unstable_by(|a, b| b.cmp(a));
+            Box::new(slots.into_iter())
+        } else if let Some(customer) = &query.customer {
+            Box::new(state.customer_slots(t, customer).into_iter())
+        } else {
+            let end = (state.order_count() as u64).min(before as u64) as Slot;
+            Box::new((0..end).rev())
+        };
+        candidates
+            .filter(|s| *s < before)
+            .filter(|s| {
+                let slot = state.slot(*s);
+                slot.tenant == t
+                    && query.status.is_none_or(|st| slot.status == st)
+                    && since.is_none_or(|since| slot.created_at >= since)
+                    && until.is_none_or(|until| slot.created_at < until)
+            })
+            .take(limit + 1)
+            .map(|s| (s, state.order_id(s).to_owned()))
+            .collect()
+    };
+    let more = picked.len() > limit;
+    let page: Vec<(Slot, String)> = picked.into_iter().take(limit).collect();
+    let next = if more { page.last().map(|(s, _)| s.to_string()) } else { None };
+    let items = store.inner.readers.with(|conn| {
+        let mut items = Vec::with_capacity(page.len());
+        for (_, id) in &page {
+            if let Some(order) = fold(conn, tenant, id)?
+                && query.customer.as_deref().is_none_or(|c| matches_customer(&order, c))
+                && query.po.as_deref().is_none_or(|po| order.data.po_number.as_deref() == Some(po))
+            {
+                items.push(order);
+            }
+        }
+        Ok(items)
+    })?;
+    Ok(Page { items, next })
+}

@@ -1,0 +1,94 @@
+//! The on-disk format: embedded migrations and the data-directory version.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::Error;
+
+/// Version of the data-directory format this build reads and writes.
+/// Bump it with every migration; older directories are migrated forward,
+/// newer ones are refused with a clear error.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY,
+    tenant       TEXT    NOT NULL,
+    source       TEXT    NOT NULL,
+    event_id     TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    subject      TEXT    NOT NULL,
+    occurred_at  INTEGER NOT NULL,  -- unix microseconds
+    received_at  INTEGER NOT NULL,  -- unix microseconds
+    data         TEXT    NOT NULL   -- the event's `data` member, JSON
+);
+CREATE UNIQUE INDEX events_idempotency ON events (tenant, source, event_id);
+CREATE INDEX events_subject ON events (tenant, subject, seq);
+
+CREATE TABLE idempotency_keys (
+    tenant       TEXT    NOT NULL,
+    key          TEXT    NOT NULL,
+    request_hash TEXT    NOT NULL,
+    response     TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    tenant          TEXT    NOT NULL,
+    connection      TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    kind            TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    idempotency_key TEXT    NOT NULL UNIQUE,
+    status          TEXT    NOT NULL DEFAULT 'pending',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
+"#];
+
+const MIN_READABLE: i64 = 0;
+
+/// Applies pending migrations; refuses a directory from a newer build.
+pub fn migrate(conn: &mut Connection) -> Result<(), Error> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;")?;
+    let found: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = 'format_version'", [], |r| r.get(0)).optional()?;
+    let found: i64 = match found {
+        None => 0,
+        Some(v) => v.parse().map_err(|_| Error::Corrupt(format!("format_version `{v}` is not a number")))?,
+    };
+    if found > FORMAT_VERSION {
+        return Err(Error::FormatTooNew { found, supported: FORMAT_VERSION });
+    }
+    if found < MIN_READABLE {
+        return Err(Error::FormatTooOld { found, oldest: MIN_READABLE });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('format_version', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [(version as i64 + 1).to_string()],
+        )?;
+        tx.commit()?;
+        tracing::info!(from = version, to = version + 1, "Migrated data directory.");
+    }
+    Ok(())
+}
+
+/// Connection settings shared by the writer and the readers.
+pub fn configure(conn: &Connection, writer: bool) -> Result<(), Error> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a commit is on disk (WAL fsynced) before it returns, so an
+    // acknowledged event survives power loss, not only a process crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Small page cache: the hot state lives in the projection, not here.
+    conn.pragma_update(None, "cache_size", if writer { -16_384 } else { -4_096 })?;
+    Ok(())
+}

@@ -1,0 +1,527 @@
+//! The in-memory projection: what must be answered without touching disk.
+//!
+//! Orders are held as compact slots (status, timestamps, node, lines as
+//! interned ids); the full order document is folded from the log on read, so
+//! a million orders fit in well under the memory budget. Lookups by any id an
+//! order is known by go through 64-bit hashed keys: a key that two orders
+//! share (a reused PO number, or the astronomically rare hash collision) is
+//! marked ambiguous and resolved by reading the candidates' documents.
+
+use std::hash::{Hash, Hasher};
+
+use model::event::EventBody;
+use model::inventory::Buckets;
+use model::order::OrderStatus;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+/// Index into `State::orders`.
+pub type Slot = u32;
+
+const NONE: u32 = u32::MAX;
+
+/// Namespaces of hashed keys, so an order id and a tracking number that
+/// happen to be equal strings do not clash.
+#[derive(Clone, Copy)]
+pub(crate) enum Key {
+    /// Any id the order is known by: canonical, storefront id or name, OMS id, WMS key, PO.
+    Order,
+    /// A purchase-order number.
+    Po,
+    /// A customer email, name, id or account (lower-cased).
+    Customer,
+    /// A carrier tracking number.
+    Tracking,
+}
+
+pub(crate) fn key_hash(tenant: u16, ns: Key, value: &str) -> u64 {
+    // SipHash with fixed keys: stable across runs, so snapshots stay valid.
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new_with_keys(0x6372_6f73_7364_6f63, 0x6b5f_6b65_7973_0001);
+    tenant.hash(&mut h);
+    (ns as u8).hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// Where a hashed key points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Target {
+    One(Slot),
+    /// Shared by several orders; the list is in `State::ambiguous`.
+    Many(u32),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OrderSlot {
+    /// Canonical id in `State::ids`.
+    id: (u32, u16),
+    pub tenant: u16,
+    pub status: OrderStatus,
+    /// Number of open exceptions.
+    pub exceptions: u8,
+    /// Node the order was released to (interned), or NONE.
+    pub node: u32,
+    /// Unix microseconds of the first and the latest event.
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Lines (interned SKU, units) in `State::lines`, for allocations.
+    lines: (u32, u16),
+}
+
+/// Totals the dashboard and metrics read without scanning.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counters {
+    pub events: u64,
+    pub orders_by_status: [u64; OrderStatus::ALL.len()],
+    pub orders_with_exceptions: u64,
+    pub items: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Last sequence number applied.
+    pub seq: u64,
+    tenants: Vec<Box<str>>,
+    strings: Vec<Box<str>>,
+    #[serde(skip)]
+    string_ids: FxHashMap<Box<str>, u32>,
+    pub(crate) orders: Vec<OrderSlot>,
+    /// Arena of canonical order ids.
+    ids: String,
+    /// Arena of order lines.
+    lines: Vec<(u32, u32)>,
+    keys: FxHashMap<u64, Target>,
+    ambiguous: Vec<Vec<Slot>>,
+    /// Per customer key: the newest link; `customer_next` chains older ones.
+    customers: FxHashMap<u64, Slot>,
+    customer_next: Vec<[Slot; 2]>,
+    pub(crate) inventory: FxHashMap<(u16, u32, u32), Buckets>,
+    items: FxHashSet<(u16, u32)>,
+    pub counters: Counters,
+}
+
+fn status_index(status: OrderStatus) -> usize {
+    OrderStatus::ALL.iter().position(|s| *s == status).unwrap_or(0)
+}
+
+impl State {
+    /// Rebuilds the lookup maps that are not stored in snapshots.
+    pub(crate) fn after_load(&mut self) {
+        self.string_ids = self.strings.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
+    }
+
+    /// The small dense index of a tenant, assigned on first sight.
+    pub(crate) fn tenant_index(&mut self, tenant: &str) -> u16 {
+        if let Some(i) = self.tenant_lookup(tenant) {
+            return i;
+        }
+        self.tenants.push(tenant.into());
+        (self.tenants.len() - 1) as u16
+    }
+
+    pub(crate) fn tenant_lookup(&self, tenant: &str) -> Option<u16> {
+        self.tenants.iter().position(|t| &**t == tenant).map(|i| i as u16)
+    }
+
+    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.string_ids.get(s) {
+            return *id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.string_ids.insert(s.into(), id);
+        id
+    }
+
+    pub(crate) fn interned(&self, s: &str) -> Option<u32> {
+        self.string_ids.get(s).copied()
+    }
+
+    pub(crate) fn string(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+
+    pub(crate) fn order_id(&self, slot: Slot) -> &str {
+        let (start, len) = self.orders[slot as usize].id;
+        &self.ids[start as usize..start as usize + len as usize]
+    }
+
+    pub(crate) fn order_lines(&self, slot: Slot) -> &[(u32, u32)] {
+        let (start, len) = self.orders[slot as usize].lines;
+        &self.lines[start as usize..start as usize + len as usize]
+    }
+
+    /// Every slot a hashed key points to.
+    pub(crate) fn lookup(&self, tenant: u16, ns: Key, value: &str) -> Vec<Slot> {
+        match self.keys.get(&key_hash(tenant, ns, value)) {
+            None => Vec::new(),
+            Some(Target::One(slot)) => vec![*slot],
+            Some(Target::Many(i)) => self.ambiguous[*i as usize].clone(),
+        }
+    }
+
+    /// The one order a reference names, checking the canonical id first.
+    /// `Err(candidates)` when the reference is shared by several orders.
+    pub(crate) fn resolve(&self, tenant: u16, reference: &str) -> Result<Option<Slot>, Vec<Slot>> {
+        let candidates = self.lookup(tenant, Key::Order, reference);
+        match candidates.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            many => {
+                let exact: Vec<Slot> = many.iter().copied().filter(|s| self.order_id(*s) == reference).collect();
+                match exact.as_slice() {
+                    [one] => Ok(Some(*one)),
+                    _ => Err(candidates),
+                }
+            }
+        }
+    }
+
+    fn add_key(&mut self, tenant: u16, ns: Key, value: &str, slot: Slot) {
+        if value.is_empty() {
+            return;
+        }
+        let hash = key_hash(tenant, ns, value);
+        match self.keys.get(&hash).copied() {
+            None => {
+                self.keys.insert(hash, Target::One(slot));
+            }
+            Some(Target::One(existing)) if existing == slot => {}
+            Some(Target::One(existing)) => {
+                self.ambiguous.push(vec![existing, slot]);
+                self.keys.insert(hash, Target::Many(self.ambiguous.len() as u32 - 1));
+            }
+            Some(Target::Many(i)) => {
+                let list = &mut self.ambiguous[i as usize];
+                if !list.contains(&slot) {
+                    list.push(slot);
+                }
+            }
+        }
+    }
+
+    fn add_customer(&mut self, tenant: u16, which: usize, value: Option<&str>, slot: Slot) {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return };
+        let hash = key_hash(tenant, Key::Customer, &value.to_lowercase());
+        let link = slot | ((which as u32) << 31);
+        let previous = self.customers.insert(hash, link).unwrap_or(NONE);
+        self.customer_next[slot as usize][which] = previous;
+    }
+
+    /// Slots whose customer key matches, newest first (may hold false
+    /// positives on hash collision; callers check the documents).
+    ///
+    /// A chain link is a slot with the chain it continues on in the top bit:
+    /// an order's email and name keys sit on different chains.
+    pub(crate) fn customer_slots(&self, tenant: u16, customer: &str) -> Vec<Slot> {
+        let hash = key_hash(tenant, Key::Customer, &customer.trim().to_lowercase());
+        let mut out = Vec::new();
+        let mut link = self.customers.get(&hash).copied().unwrap_or(NONE);
+        while link != NONE {
+            let (slot, which) = (link & !(1 << 31), (link >> 31) as usize);
+            if out.last() != Some(&slot) {
+                out.push(slot);
+            }
+            link = self.customer_next[slot as usize][which];
+        }
+        out
+    }
+
+    pub(crate) fn slot(&self, slot: Slot) -> &OrderSlot {
+        &self.orders[slot as usize]
+    }
+
+    pub(crate) fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    pub(crate) fn knows_item(&self, tenant: u16, sku: &str) -> bool {
+        self.interned(sku).is_some_and(|s| self.items.contains(&(tenant, s)))
+    }
+
+    fn set_status(&mut self, slot: Slot, next: OrderStatus) {
+        let order = &mut self.orders[slot as usize];
+        if order.status.can_become(next) {
+            self.counters.orders_by_status[status_index(order.status)] -= 1;
+            self.counters.orders_by_status[status_index(next)] += 1;
+            order.status = next;
+        }
+    }
+
+    fn position(&mut self, tenant: u16, sku: u32, node: u32) -> &mut Buckets {
+        self.inventory.entry((tenant, sku, node)).or_default()
+    }
+
+    fn learn_item(&mut self, tenant: u16, sku: u32) {
+        if self.items.insert((tenant, sku)) {
+            self.counters.items += 1;
+        }
+    }
+
+    /// Creates the slot for a new order.
+    fn create_order(&mut self, tenant: u16, id: &str, at: i64) -> Slot {
+        let slot = self.orders.len() as Slot;
+        let start = self.ids.len() as u32;
+        self.ids.push_str(id);
+        self.orders.push(OrderSlot {
+            id: (start, id.len() as u16),
+            tenant,
+            status: OrderStatus::Open,
+            exceptions: 0,
+            node: NONE,
+            created_at: at,
+            updated_at: at,
+            lines: (0, 0),
+        });
+        self.customer_next.push([NONE, NONE]);
+        self.counters.orders_by_status[status_index(OrderStatus::Open)] += 1;
+        self.add_key(tenant, Key::Order, id, slot);
+        slot
+    }
+
+    /// Applies one logged event. `subject` is what the writer resolved the
+    /// event to (the canonical order id for order events). Pure in-memory;
+    /// the same code serves live ingest and replay.
+    pub(crate) fn apply(&mut self, seq: u64, tenant: u16, subject: &str, at: i64, body: &EventBody) {
+        self.seq = self.seq.max(seq);
+        self.counters.events += 1;
+        let slot = if body.order_ref().is_some() {
+            match (self.resolve(tenant, subject), body) {
+                (Ok(Some(slot)), _) => Some(slot),
+                (_, EventBody::OrderCreated(_) | EventBody::OrderUpdated(_)) => Some(self.create_order(tenant, subject, at)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(slot) = slot {
+            let order = &mut self.orders[slot as usize];
+            order.updated_at = order.updated_at.max(at);
+        }
+        match body {
+            EventBody::ItemUpserted(item) => {
+                let sku = self.intern(item.sku.as_str());
+                self.learn_item(tenant, sku);
+            }
+            EventBody::OrderCreated(data) | EventBody::OrderUpdated(data) => {
+                let Some(slot) = slot else { return };
+                for alias in data.external_ids.iter().chain(std::iter::once(data.order_id.as_str())) {
+                    self.add_key(tenant, Key::Order, alias, slot);
+                }
+                if let Some(po) = &data.po_number {
+                    self.add_key(tenant, Key::Order, po, slot);
+                    self.add_key(tenant, Key::Po, po, slot);
+                }
+                let customer = &data.customer;
+                if self.customer_next[slot as usize] == [NONE, NONE] {
+                    self.add_customer(tenant, 0, customer.email.as_deref(), slot);
+                    let second = customer.account.as_deref().or(customer.name.as_deref()).or(customer.id.as_deref());
+                    self.add_customer(tenant, 1, second, slot);
+                }
+                let released = self.orders[slot as usize].node != NONE;
+                if !released {
+                    let lines: Vec<(u32, u32)> = data
+                        .lines
+                        .iter()
+                        .map(|l| (self.intern(l.sku.as_str()), l.quantity.units().clamp(0, u32::MAX as i64) as u32))
+                        .collect();
+                    let start = self.lines.len() as u32;
+                    self.lines.extend_from_slice(&lines);
+                    self.orders[slot as usize].lines = (start, lines.len() as u16);
+                }
+                if data.payment_state_blocks_release() {
+                    self.set_status(slot, OrderStatus::OnHold);
+                } else if self.orders[slot as usize].status == OrderStatus::OnHold {
+                    self.set_status(slot, OrderStatus::Open);
+                }
+            }
+            EventBody::OrderCancelled(_) => {
+                let Some(slot) = slot else { return };
+                let before = self.orders[slot as usize].status;
+                self.set_status(slot, OrderStatus::Cancelled);
+                if self.orders[slot as usize].status == OrderStatus::Cancelled && before != OrderStatus::Cancelled {
+                    self.release_allocation(slot);
+                }
+            }
+            EventBody::OrderReleased(step) | EventBody::OrderPicked(step) | EventBody::OrderPacked(step) | EventBody::OrderStaged(step) => {
+                let Some(slot) = slot else { return };
+                if let Some(key) = &step.wms_order_key {
+                    self.add_key(tenant, Key::Order, key, slot);
+                }
+                if let Some(node) = &step.node {
+                    self.allocate(slot, tenant, node.as_str());
+                }
+                let next = match body {
+                    EventBody::OrderReleased(_) => OrderStatus::Released,
+                    EventBody::OrderPicked(_) => OrderStatus::Picked,
+                    EventBody::OrderPacked(_) => OrderStatus::Packed,
+                    _ => OrderStatus::Staged,
+                };
+                self.set_status(slot, next);
+            }
+            EventBody::OrderShipped(shipped) => {
+                let Some(slot) = slot else { return };
+                self.add_key(tenant, Key::Tracking, &shipped.tracking_number, slot);
+                if let Some(key) = &shipped.wms_order_key {
+                    self.add_key(tenant, Key::Order, key, slot);
+                }
+                if let Some(node) = &shipped.node {
+                    self.allocate(slot, tenant, node.as_str());
+                }
+                let status = self.orders[slot as usize].status;
+                if status.can_become(OrderStatus::Shipped) {
+                    self.consume_allocation(slot);
+                }
+                self.set_status(slot, OrderStatus::Shipped);
+            }
+            EventBody::OrderDelivered(_) => {
+                if let Some(slot) = slot {
+                    self.set_status(slot, OrderStatus::Delivered);
+                }
+            }
+            EventBody::ShipmentTracking(update) => {
+                if let (Some(slot), model::shipment::TrackingStatus::Delivered) = (self.resolve_tracking(tenant, &update.tracking_number), update.status) {
+                    self.set_status(slot, OrderStatus::Delivered);
+                }
+            }
+            EventBody::ExceptionRaised(_) | EventBody::ExceptionCleared(_) => {
+                let Some(slot) = slot else { return };
+                let order = &mut self.orders[slot as usize];
+                let before = order.exceptions;
+                if matches!(body, EventBody::ExceptionRaised(_)) {
+                    order.exceptions = order.exceptions.saturating_add(1);
+                } else {
+                    order.exceptions = order.exceptions.saturating_sub(1);
+                }
+                match (before, order.exceptions) {
+                    (0, n) if n > 0 => self.counters.orders_with_exceptions += 1,
+                    (b, 0) if b > 0 => self.counters.orders_with_exceptions -= 1,
+                    _ => {}
+                }
+            }
+            EventBody::InventoryAdjusted(adj) => {
+                let (sku, node) = (self.intern(adj.sku.as_str()), self.intern(adj.node.as_str()));
+                self.learn_item(tenant, sku);
+                self.position(tenant, sku, node).on_hand += adj.delta.units();
+            }
+            EventBody::InventorySnapshot(snap) => {
+                let (sku, node) = (self.intern(snap.sku.as_str()), self.intern(snap.node.as_str()));
+                self.learn_item(tenant, sku);
+                // A count sets on-hand only: allocations owed to orders not yet shipped stay.
+                self.position(tenant, sku, node).on_hand = snap.on_hand.units();
+            }
+            EventBody::ReceiptConfirmed(receipt) => {
+                let node = self.intern(receipt.node.as_str());
+                let from_po = receipt.po_number.is_some() || receipt.asn_id.is_some();
+                for line in &receipt.lines {
+                    let sku = self.intern(line.sku.as_str());
+                    self.learn_item(tenant, sku);
+                    let position = self.position(tenant, sku, node);
+                    let units = line.quantity.units();
+                    position.on_hand += units;
+                    if from_po {
+                        // Received supply leaves the future buckets, never below zero.
+                        let from_transit = units.min(position.in_transit.max(0));
+                        position.in_transit -= from_transit;
+                        let rest = units - from_transit;
+                        position.on_order -= rest.min(position.on_order.max(0));
+                    }
+                }
+            }
+            EventBody::ReturnReceived(ret) => {
+                if let Some(slot) = slot {
+                    self.set_status(slot, OrderStatus::Returned);
+                }
+                if let Some(node) = &ret.node {
+                    let node = self.intern(node.as_str());
+                    for line in &ret.lines {
+                        let sku = self.intern(line.sku.as_str());
+                        self.position(tenant, sku, node).on_hand += line.quantity.units();
+                    }
+                }
+            }
+            EventBody::PoCreated(po) => {
+                let node = self.intern(po.node.as_str());
+                for line in &po.lines {
+                    let sku = self.intern(line.sku.as_str());
+                    self.learn_item(tenant, sku);
+                    self.position(tenant, sku, node).on_order += line.quantity.units();
+                }
+            }
+            EventBody::AsnCreated(asn) => {
+                let node = self.intern(asn.node.as_str());
+                for line in &asn.lines {
+                    let sku = self.intern(line.sku.as_str());
+                    self.learn_item(tenant, sku);
+                    let position = self.position(tenant, sku, node);
+                    let units = line.quantity.units();
+                    position.in_transit += units;
+                    if asn.po_number.is_some() {
+                        position.on_order -= units.min(position.on_order.max(0));
+                    }
+                }
+            }
+            EventBody::PoUpdated(_) | EventBody::TicketCreated(_) => {}
+        }
+    }
+
+    pub(crate) fn resolve_tracking(&self, tenant: u16, tracking: &str) -> Option<Slot> {
+        match self.lookup(tenant, Key::Tracking, tracking).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Released orders hold their units at the node until shipped or cancelled.
+    fn allocate(&mut self, slot: Slot, tenant: u16, node: &str) {
+        if self.orders[slot as usize].node != NONE {
+            return;
+        }
+        let node = self.intern(node);
+        self.orders[slot as usize].node = node;
+        let lines = self.order_lines(slot).to_vec();
+        for (sku, units) in lines {
+            self.position(tenant, sku, node).allocated += i64::from(units);
+        }
+    }
+
+    fn release_allocation(&mut self, slot: Slot) {
+        self.move_allocation(slot, false);
+    }
+
+    fn consume_allocation(&mut self, slot: Slot) {
+        self.move_allocation(slot, true);
+    }
+
+    fn move_allocation(&mut self, slot: Slot, consume: bool) {
+        let order = &self.orders[slot as usize];
+        let (tenant, node) = (order.tenant, order.node);
+        if node == NONE {
+            return;
+        }
+        let lines = self.order_lines(slot).to_vec();
+        for (sku, units) in lines {
+            let position = self.position(tenant, sku, node);
+            position.allocated -= i64::from(units);
+            if consume {
+                position.on_hand -= i64::from(units);
+            }
+        }
+        // Lines are accounted for: a second SHIPPED or a cancel must not move them again.
+        self.orders[slot as usize].lines = (0, 0);
+    }
+
+    /// Positions of one SKU, per node.
+    pub(crate) fn positions(&self, tenant: u16, sku: &str) -> Vec<(String, Buckets)> {
+        let Some(sku) = self.interned(sku) else { return Vec::new() };
+        let mut out: Vec<(String, Buckets)> = self
+            .inventory
+            .iter()
+            .filter(|((t, s, _), _)| *t == tenant && *s == sku)
+            .map(|((_, _, node), buckets)| (self.string(*node).to_owned(), *buckets))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
