@@ -3,6 +3,7 @@
 //! On the wire (`POST /v1/events`, and in the log) an event is
 //! `{"event_id", "source"?, "tenant"?, "occurred_at", "type", "data"}`.
 
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::item::Item;
@@ -12,12 +13,15 @@ use crate::shipment::TrackingStatus;
 use crate::{NodeId, OrderId, Quantity, Sku, TenantId, Timestamp};
 
 /// One canonical event with its envelope.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialisation is written by hand (not `#[serde(flatten)]`) so that an
+/// error inside `data` keeps its full path (`data.lines[0].quantity`) and an
+/// unknown envelope field is refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// The sender's id for this event; with tenant and source it is the idempotency key.
     pub event_id: String,
     /// Which system sent it (a connection id, or `api`).
-    #[serde(default = "default_source")]
     pub source: String,
     /// Filled in from the caller's credentials when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,8 +31,64 @@ pub struct Event {
     pub body: EventBody,
 }
 
-fn default_source() -> String {
-    "api".to_owned()
+const ENVELOPE: &[&str] = &["event_id", "source", "tenant", "occurred_at", "type", "data"];
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EventVisitor)
+    }
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = Event;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a canonical event {event_id, source?, tenant?, occurred_at, type, data}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+        let (mut event_id, mut source, mut tenant, mut occurred_at) = (None, None, None, None);
+        let mut kind: Option<EventKind> = None;
+        let mut body: Option<EventBody> = None;
+        // `data` before `type`: buffered, then read once the type is known.
+        let mut early_data: Option<serde_json::Value> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "event_id" => event_id = Some(map.next_value::<String>()?),
+                "source" => source = Some(map.next_value::<String>()?),
+                "tenant" => tenant = map.next_value::<Option<TenantId>>()?,
+                "occurred_at" => occurred_at = Some(map.next_value::<Timestamp>()?),
+                "type" => kind = Some(map.next_value_seed(KindSeed)?),
+                "data" => match kind {
+                    Some(kind) => body = Some(map.next_value_seed(BodySeed(kind))?),
+                    None => early_data = Some(map.next_value()?),
+                },
+                other => return Err(A::Error::unknown_field(other, ENVELOPE)),
+            }
+        }
+        let kind = kind.ok_or_else(|| A::Error::missing_field("type"))?;
+        let body = match (body, early_data) {
+            (Some(body), _) => body,
+            (None, Some(data)) => {
+                let mut track = serde_path_to_error::Track::new();
+                kind.body(serde_path_to_error::Deserializer::new(data, &mut track)).map_err(|e| {
+                    let path = track.path().to_string();
+                    let path = if path == "." { "data".to_owned() } else { format!("data.{path}") };
+                    A::Error::custom(format_args!("{NESTED_PATH}{path}{NESTED_PATH}{e}"))
+                })?
+            }
+            (None, None) => return Err(A::Error::missing_field("data")),
+        };
+        Ok(Event {
+            event_id: event_id.ok_or_else(|| A::Error::missing_field("event_id"))?,
+            source: source.unwrap_or_else(|| "api".to_owned()),
+            tenant,
+            occurred_at: occurred_at.ok_or_else(|| A::Error::missing_field("occurred_at"))?,
+            body,
+        })
+    }
 }
 
 impl Event {
@@ -37,7 +97,11 @@ impl Event {
     /// Envelope checks the types cannot express.
     pub fn validate(&self) -> Result<(), crate::Error> {
         if self.event_id.is_empty() || self.event_id.len() > Self::MAX_EVENT_ID_LEN {
-            return Err(crate::Error::new("invalid_event_id", format!("event_id must be 1 to {} bytes.", Self::MAX_EVENT_ID_LEN)).at("event_id"));
+            return Err(crate::Error::new(
+                "invalid_event_id",
+                format!("event_id must be 1 to {} bytes.", Self::MAX_EVENT_ID_LEN),
+            )
+            .at("event_id"));
         }
         if self.source.is_empty() || self.source.len() > 64 {
             return Err(crate::Error::new("invalid_source", "source must be 1 to 64 bytes.").at("source"));
@@ -46,216 +110,125 @@ impl Event {
     }
 }
 
-/// The closed set of canonical event types.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "data")]
-pub enum EventBody {
-    #[serde(rename = "item.upserted")]
-    ItemUpserted(Item),
-    #[serde(rename = "order.created")]
-    OrderCreated(OrderData),
-    #[serde(rename = "order.updated")]
-    OrderUpdated(OrderData),
-    #[serde(rename = "order.cancelled")]
-    OrderCancelled(OrderCancelled),
-    #[serde(rename = "order.released")]
-    OrderReleased(FulfillmentStep),
-    #[serde(rename = "order.picked")]
-    OrderPicked(FulfillmentStep),
-    #[serde(rename = "order.packed")]
-    OrderPacked(FulfillmentStep),
-    #[serde(rename = "order.staged")]
-    OrderStaged(FulfillmentStep),
-    #[serde(rename = "order.shipped")]
-    OrderShipped(Shipped),
-    #[serde(rename = "order.delivered")]
-    OrderDelivered(OrderRefOnly),
-    #[serde(rename = "shipment.tracking")]
-    ShipmentTracking(TrackingUpdate),
-    #[serde(rename = "exception.raised")]
-    ExceptionRaised(WarehouseException),
-    #[serde(rename = "exception.cleared")]
-    ExceptionCleared(WarehouseException),
-    #[serde(rename = "inventory.adjusted")]
-    InventoryAdjusted(InventoryAdjusted),
-    #[serde(rename = "inventory.snapshot")]
-    InventorySnapshot(InventorySnapshot),
-    #[serde(rename = "receipt.confirmed")]
-    ReceiptConfirmed(Receipt),
-    #[serde(rename = "return.received")]
-    ReturnReceived(ReturnReceived),
-    #[serde(rename = "po.created")]
-    PoCreated(PurchaseOrder),
-    #[serde(rename = "po.updated")]
-    PoUpdated(PurchaseOrder),
-    #[serde(rename = "asn.created")]
-    AsnCreated(Asn),
-    #[serde(rename = "ticket.created")]
-    TicketCreated(Ticket),
-}
-
-/// The event type as a plain enum, for indexing and metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    ItemUpserted,
-    OrderCreated,
-    OrderUpdated,
-    OrderCancelled,
-    OrderReleased,
-    OrderPicked,
-    OrderPacked,
-    OrderStaged,
-    OrderShipped,
-    OrderDelivered,
-    ShipmentTracking,
-    ExceptionRaised,
-    ExceptionCleared,
-    InventoryAdjusted,
-    InventorySnapshot,
-    ReceiptConfirmed,
-    ReturnReceived,
-    PoCreated,
-    PoUpdated,
-    AsnCreated,
-    TicketCreated,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 21] = [
-        EventKind::ItemUpserted,
-        EventKind::OrderCreated,
-        EventKind::OrderUpdated,
-        EventKind::OrderCancelled,
-        EventKind::OrderReleased,
-        EventKind::OrderPicked,
-        EventKind::OrderPacked,
-        EventKind::OrderStaged,
-        EventKind::OrderShipped,
-        EventKind::OrderDelivered,
-        EventKind::ShipmentTracking,
-        EventKind::ExceptionRaised,
-        EventKind::ExceptionCleared,
-        EventKind::InventoryAdjusted,
-        EventKind::InventorySnapshot,
-        EventKind::ReceiptConfirmed,
-        EventKind::ReturnReceived,
-        EventKind::PoCreated,
-        EventKind::PoUpdated,
-        EventKind::AsnCreated,
-        EventKind::TicketCreated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::ItemUpserted => "item.upserted",
-            EventKind::OrderCreated => "order.created",
-            EventKind::OrderUpdated => "order.updated",
-            EventKind::OrderCancelled => "order.cancelled",
-            EventKind::OrderReleased => "order.released",
-            EventKind::OrderPicked => "order.picked",
-            EventKind::OrderPacked => "order.packed",
-            EventKind::OrderStaged => "order.staged",
-            EventKind::OrderShipped => "order.shipped",
-            EventKind::OrderDelivered => "order.delivered",
-            EventKind::ShipmentTracking => "shipment.tracking",
-            EventKind::ExceptionRaised => "exception.raised",
-            EventKind::ExceptionCleared => "exception.cleared",
-            EventKind::InventoryAdjusted => "inventory.adjusted",
-            EventKind::InventorySnapshot => "inventory.snapshot",
-            EventKind::ReceiptConfirmed => "receipt.confirmed",
-            EventKind::ReturnReceived => "return.received",
-            EventKind::PoCreated => "po.created",
-            EventKind::PoUpdated => "po.updated",
-            EventKind::AsnCreated => "asn.created",
-            EventKind::TicketCreated => "ticket.created",
+/// Declares the closed set of canonical event types once: the body enum,
+/// the kind enum, their wire names, and the dispatch by kind.
+macro_rules! canonical_events {
+    ($($variant:ident($payload:ty) = $name:literal,)*) => {
+        /// The closed set of canonical event types.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(tag = "type", content = "data")]
+        pub enum EventBody {
+            $(#[serde(rename = $name)] $variant($payload),)*
         }
-    }
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+        /// The event type as a plain enum, for indexing and metrics.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventKind {
+            $($variant,)*
+        }
+
+        impl EventKind {
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)*];
+            pub const NAMES: &'static [&'static str] = &[$($name,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(EventKind::$variant => $name,)*
+                }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw {
+                    $($name => Some(EventKind::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// Deserialises the `data` of an event of this kind.
+            fn body<'de, D: Deserializer<'de>>(self, d: D) -> Result<EventBody, D::Error> {
+                Ok(match self {
+                    $(EventKind::$variant => EventBody::$variant(<$payload>::deserialize(d)?),)*
+                })
+            }
+        }
+
+        impl EventBody {
+            pub fn kind(&self) -> EventKind {
+                match self {
+                    $(EventBody::$variant(_) => EventKind::$variant,)*
+                }
+            }
+
+            /// The `data` member alone, as stored in the log.
+            pub fn data_json(&self) -> String {
+                let json = match self {
+                    $(EventBody::$variant(inner) => serde_json::to_string(inner),)*
+                };
+                json.expect("canonical types always serialise")
+            }
+        }
+    };
+}
+
+canonical_events! {
+    ItemUpserted(Item) = "item.upserted",
+    OrderCreated(OrderData) = "order.created",
+    OrderUpdated(OrderData) = "order.updated",
+    OrderCancelled(OrderCancelled) = "order.cancelled",
+    OrderReleased(FulfillmentStep) = "order.released",
+    OrderPicked(FulfillmentStep) = "order.picked",
+    OrderPacked(FulfillmentStep) = "order.packed",
+    OrderStaged(FulfillmentStep) = "order.staged",
+    OrderShipped(Shipped) = "order.shipped",
+    OrderDelivered(OrderRefOnly) = "order.delivered",
+    ShipmentTracking(TrackingUpdate) = "shipment.tracking",
+    ExceptionRaised(WarehouseException) = "exception.raised",
+    ExceptionCleared(WarehouseException) = "exception.cleared",
+    InventoryAdjusted(InventoryAdjusted) = "inventory.adjusted",
+    InventorySnapshot(InventorySnapshot) = "inventory.snapshot",
+    ReceiptConfirmed(Receipt) = "receipt.confirmed",
+    ReturnReceived(ReturnReceived) = "return.received",
+    PoCreated(PurchaseOrder) = "po.created",
+    PoUpdated(PurchaseOrder) = "po.updated",
+    AsnCreated(Asn) = "asn.created",
+    TicketCreated(Ticket) = "ticket.created",
+}
+
+/// Marks a path nested inside an error message: when `data` comes before
+/// `type` it is buffered, and a path tracker outside cannot see into it, so
+/// the inner path travels in the message as `\u{1f}data.x.y\u{1f}message`.
+/// [`split_nested_path`] takes it out again.
+pub const NESTED_PATH: char = '\u{1f}';
+
+/// Splits `\u{1f}path\u{1f}message` into (path, message).
+pub fn split_nested_path(message: &str) -> Option<(&str, &str)> {
+    message.strip_prefix(NESTED_PATH)?.split_once(NESTED_PATH)
+}
+
+/// Reads `type`, failing inside the value so the error's path ends in `.type`.
+struct KindSeed;
+
+impl<'de> DeserializeSeed<'de> for KindSeed {
+    type Value = EventKind;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventKind, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        EventKind::parse(&raw).ok_or_else(|| D::Error::unknown_variant(&raw, EventKind::NAMES))
+    }
+}
+
+struct BodySeed(EventKind);
+
+impl<'de> DeserializeSeed<'de> for BodySeed {
+    type Value = EventBody;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventBody, D::Error> {
+        self.0.body(d)
     }
 }
 
 impl EventBody {
-    pub fn kind(&self) -> EventKind {
-        match self {
-            EventBody::ItemUpserted(_) => EventKind::ItemUpserted,
-            EventBody::OrderCreated(_) => EventKind::OrderCreated,
-            EventBody::OrderUpdated(_) => EventKind::OrderUpdated,
-            EventBody::OrderCancelled(_) => EventKind::OrderCancelled,
-            EventBody::OrderReleased(_) => EventKind::OrderReleased,
-            EventBody::OrderPicked(_) => EventKind::OrderPicked,
-            EventBody::OrderPacked(_) => EventKind::OrderPacked,
-            EventBody::OrderStaged(_) => EventKind::OrderStaged,
-            EventBody::OrderShipped(_) => EventKind::OrderShipped,
-            EventBody::OrderDelivered(_) => EventKind::OrderDelivered,
-            EventBody::ShipmentTracking(_) => EventKind::ShipmentTracking,
-            EventBody::ExceptionRaised(_) => EventKind::ExceptionRaised,
-            EventBody::ExceptionCleared(_) => EventKind::ExceptionCleared,
-            EventBody::InventoryAdjusted(_) => EventKind::InventoryAdjusted,
-            EventBody::InventorySnapshot(_) => EventKind::InventorySnapshot,
-            EventBody::ReceiptConfirmed(_) => EventKind::ReceiptConfirmed,
-            EventBody::ReturnReceived(_) => EventKind::ReturnReceived,
-            EventBody::PoCreated(_) => EventKind::PoCreated,
-            EventBody::PoUpdated(_) => EventKind::PoUpdated,
-            EventBody::AsnCreated(_) => EventKind::AsnCreated,
-            EventBody::TicketCreated(_) => EventKind::TicketCreated,
-        }
-    }
-
     /// Rebuilds a body from the log's split form: its kind and its `data` JSON.
     pub fn from_parts(kind: EventKind, data: &str) -> Result<Self, serde_json::Error> {
-        Ok(match kind {
-            EventKind::ItemUpserted => EventBody::ItemUpserted(serde_json::from_str(data)?),
-            EventKind::OrderCreated => EventBody::OrderCreated(serde_json::from_str(data)?),
-            EventKind::OrderUpdated => EventBody::OrderUpdated(serde_json::from_str(data)?),
-            EventKind::OrderCancelled => EventBody::OrderCancelled(serde_json::from_str(data)?),
-            EventKind::OrderReleased => EventBody::OrderReleased(serde_json::from_str(data)?),
-            EventKind::OrderPicked => EventBody::OrderPicked(serde_json::from_str(data)?),
-            EventKind::OrderPacked => EventBody::OrderPacked(serde_json::from_str(data)?),
-            EventKind::OrderStaged => EventBody::OrderStaged(serde_json::from_str(data)?),
-            EventKind::OrderShipped => EventBody::OrderShipped(serde_json::from_str(data)?),
-            EventKind::OrderDelivered => EventBody::OrderDelivered(serde_json::from_str(data)?),
-            EventKind::ShipmentTracking => EventBody::ShipmentTracking(serde_json::from_str(data)?),
-            EventKind::ExceptionRaised => EventBody::ExceptionRaised(serde_json::from_str(data)?),
-            EventKind::ExceptionCleared => EventBody::ExceptionCleared(serde_json::from_str(data)?),
-            EventKind::InventoryAdjusted => EventBody::InventoryAdjusted(serde_json::from_str(data)?),
-            EventKind::InventorySnapshot => EventBody::InventorySnapshot(serde_json::from_str(data)?),
-            EventKind::ReceiptConfirmed => EventBody::ReceiptConfirmed(serde_json::from_str(data)?),
-            EventKind::ReturnReceived => EventBody::ReturnReceived(serde_json::from_str(data)?),
-            EventKind::PoCreated => EventBody::PoCreated(serde_json::from_str(data)?),
-            EventKind::PoUpdated => EventBody::PoUpdated(serde_json::from_str(data)?),
-            EventKind::AsnCreated => EventBody::AsnCreated(serde_json::from_str(data)?),
-            EventKind::TicketCreated => EventBody::TicketCreated(serde_json::from_str(data)?),
-        })
-    }
-
-    /// The `data` member alone, as stored in the log.
-    pub fn data_json(&self) -> String {
-        let json = match self {
-            EventBody::ItemUpserted(inner) => serde_json::to_string(inner),
-            EventBody::OrderCreated(inner) => serde_json::to_string(inner),
-            EventBody::OrderUpdated(inner) => serde_json::to_string(inner),
-            EventBody::OrderCancelled(inner) => serde_json::to_string(inner),
-            EventBody::OrderReleased(inner) => serde_json::to_string(inner),
-            EventBody::OrderPicked(inner) => serde_json::to_string(inner),
-            EventBody::OrderPacked(inner) => serde_json::to_string(inner),
-            EventBody::OrderStaged(inner) => serde_json::to_string(inner),
-            EventBody::OrderShipped(inner) => serde_json::to_string(inner),
-            EventBody::OrderDelivered(inner) => serde_json::to_string(inner),
-            EventBody::ShipmentTracking(inner) => serde_json::to_string(inner),
-            EventBody::ExceptionRaised(inner) => serde_json::to_string(inner),
-            EventBody::ExceptionCleared(inner) => serde_json::to_string(inner),
-            EventBody::InventoryAdjusted(inner) => serde_json::to_string(inner),
-            EventBody::InventorySnapshot(inner) => serde_json::to_string(inner),
-            EventBody::ReceiptConfirmed(inner) => serde_json::to_string(inner),
-            EventBody::ReturnReceived(inner) => serde_json::to_string(inner),
-            EventBody::PoCreated(inner) => serde_json::to_string(inner),
-            EventBody::PoUpdated(inner) => serde_json::to_string(inner),
-            EventBody::AsnCreated(inner) => serde_json::to_string(inner),
-            EventBody::TicketCreated(inner) => serde_json::to_string(inner),
-        };
-        json.expect("canonical types always serialise")
+        kind.body(&mut serde_json::Deserializer::from_str(data))
     }
 
     /// The order this event is about, as the sender named it (any alias).
@@ -458,7 +431,7 @@ mod tests {
         let event: Event = serde_json::from_str(json).unwrap();
         assert_eq!(event.body.kind().as_str(), "inventory.adjusted");
         assert_eq!(event.source, "api");
-        for kind in EventKind::ALL {
+        for kind in EventKind::ALL.iter().copied() {
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
     }
@@ -470,6 +443,28 @@ mod tests {
         let event: Event = serde_json::from_str(json).unwrap();
         let back = EventBody::from_parts(event.body.kind(), &event.body.data_json()).unwrap();
         assert_eq!(back, event.body);
+    }
+
+    #[test]
+    fn errors_inside_data_keep_their_path_and_unknown_envelope_fields_are_refused() {
+        let json = r#"{"event_id":"o-1","occurred_at":"2026-05-15T14:30:00Z","type":"order.created",
+            "data":{"order_id":"SO-1","lines":[{"sku":"SKU-1","quantity":1.5}]}}"#;
+        let mut de = serde_json::Deserializer::from_str(json);
+        let err = serde_path_to_error::deserialize::<_, Event>(&mut de).unwrap_err();
+        assert_eq!(err.path().to_string(), "data.lines[0].quantity");
+        let extra =
+            r#"{"event_id":"o-1","occurred_at":"2026-05-15T14:30:00Z","type":"order.cancelled","data":{"order_id":"SO-1"},"colour":"red"}"#;
+        assert!(serde_json::from_str::<Event>(extra).unwrap_err().to_string().contains("colour"));
+        let data_first = r#"{"data":{"order_id":"SO-1","lines":[{"sku":"A","quantity":"2"}]},"event_id":"o-1","occurred_at":"2026-05-15T14:30:00Z","type":"order.created"}"#;
+        let err = serde_json::from_str::<Event>(data_first).unwrap_err().to_string();
+        let (path, message) = split_nested_path(&err).unwrap();
+        assert_eq!(path, "data.lines[0].quantity");
+        assert!(message.contains("whole number"), "{message}");
+        let data_first = r#"{"data":{"order_id":"SO-1"},"event_id":"o-1","occurred_at":"2026-05-15T14:30:00Z","type":"order.cancelled"}"#;
+        assert_eq!(
+            serde_json::from_str::<Event>(data_first).unwrap().body.kind(),
+            EventKind::OrderCancelled
+        );
     }
 
     #[test]

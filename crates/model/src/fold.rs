@@ -8,7 +8,11 @@ use crate::{NodeId, OrderId, TenantId, Timestamp};
 impl Order {
     /// A new order from its first `order.created` / `order.updated`.
     pub fn new(id: OrderId, tenant: TenantId, data: OrderData, at: Timestamp, seq: u64) -> Self {
-        let status = if data.payment_state_blocks_release() { OrderStatus::OnHold } else { OrderStatus::Open };
+        let status = if data.payment_state_blocks_release() {
+            OrderStatus::OnHold
+        } else {
+            OrderStatus::Open
+        };
         Order {
             id,
             tenant,
@@ -47,10 +51,8 @@ impl Order {
                     self.transition(OrderStatus::Open);
                 }
             }
-            EventBody::OrderCancelled(c) => {
-                if self.transition(OrderStatus::Cancelled) {
-                    self.cancel_reason = c.reason.clone();
-                }
+            EventBody::OrderCancelled(c) if self.transition(OrderStatus::Cancelled) => {
+                self.cancel_reason = c.reason.clone();
             }
             EventBody::OrderReleased(step) => self.step(step, OrderStatus::Released),
             EventBody::OrderPicked(step) => self.step(step, OrderStatus::Picked),
@@ -70,16 +72,21 @@ impl Order {
                 if let Some(key) = &s.wms_order_key {
                     self.data.external_ids.wms_order_key.get_or_insert_with(|| key.clone());
                 }
-                let next = if self.fully_shipped() { OrderStatus::Shipped } else { OrderStatus::PartiallyShipped };
+                let next = if self.fully_shipped() {
+                    OrderStatus::Shipped
+                } else {
+                    OrderStatus::PartiallyShipped
+                };
                 self.transition(next);
             }
             EventBody::OrderDelivered(_) => {
                 self.transition(OrderStatus::Delivered);
             }
-            EventBody::ExceptionRaised(e) => {
-                if !self.exceptions.contains(&e.code) {
-                    self.exceptions.push(e.code.clone());
-                }
+            EventBody::ExceptionRaised(e) if !self.exceptions.contains(&e.code) => {
+                self.exceptions.push(e.code.clone());
+            }
+            EventBody::ShipmentTracking(t) if t.status == crate::shipment::TrackingStatus::Delivered => {
+                self.transition(OrderStatus::Delivered);
             }
             EventBody::ExceptionCleared(e) => self.exceptions.retain(|c| c != &e.code),
             EventBody::ReturnReceived(_) => {
@@ -155,7 +162,13 @@ mod tests {
         let tenant = TenantId::parse("acme").unwrap();
         let mut order = Order::new(id.clone(), tenant, data("SO-1"), at("2026-05-15T10:00:00Z"), 1);
         assert_eq!(order.status, OrderStatus::Open);
-        let step = FulfillmentStep { order_id: id.clone(), node: Some(NodeId::parse("DC-EAST").unwrap()), wms_order_key: Some("W1".into()), location: None, lines: vec![] };
+        let step = FulfillmentStep {
+            order_id: id.clone(),
+            node: Some(NodeId::parse("DC-EAST").unwrap()),
+            wms_order_key: Some("W1".into()),
+            location: None,
+            lines: vec![],
+        };
         order.apply(&EventBody::OrderReleased(step.clone()), at("2026-05-15T11:00:00Z"), 2);
         let shipped = Shipped {
             order_id: id.clone(),
@@ -173,7 +186,14 @@ mod tests {
         assert_eq!(order.status, OrderStatus::Shipped);
         assert_eq!(order.updated_at, at("2026-05-15T12:00:00Z"));
         assert_eq!(order.data.external_ids.wms_order_key.as_deref(), Some("W1"));
-        order.apply(&EventBody::OrderCancelled(OrderCancelled { order_id: id, reason: None }), at("2026-05-15T13:00:00Z"), 5);
+        order.apply(
+            &EventBody::OrderCancelled(OrderCancelled {
+                order_id: id,
+                reason: None,
+            }),
+            at("2026-05-15T13:00:00Z"),
+            5,
+        );
         assert_eq!(order.status, OrderStatus::Shipped, "a shipped order cannot be cancelled");
         assert_eq!(order.version, 5);
     }

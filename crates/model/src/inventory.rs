@@ -66,9 +66,20 @@ impl InventoryView {
             .into_iter()
             .map(|(node, buckets)| {
                 network.add(&buckets);
-                InventoryPosition { node, atp: buckets.atp(), buckets }
+                InventoryPosition {
+                    node,
+                    atp: buckets.atp(),
+                    buckets,
+                }
             })
             .collect();
-        InventoryView { sku, network: NetworkPosition { atp: network.atp(), buckets: network }, nodes }
+        InventoryView {
+            sku,
+            network: NetworkPosition {
+                atp: network.atp(),
+                buckets: network,
+            },
+            nodes,
+        }
     }
 }

@@ -213,9 +213,14 @@ pub struct ExternalIds {
 
 impl ExternalIds {
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        [&self.storefront_order_id, &self.storefront_name, &self.oms_order_id, &self.wms_order_key]
-            .into_iter()
-            .filter_map(|v| v.as_deref())
+        [
+            &self.storefront_order_id,
+            &self.storefront_name,
+            &self.oms_order_id,
+            &self.wms_order_key,
+        ]
+        .into_iter()
+        .filter_map(|v| v.as_deref())
     }
 }
 

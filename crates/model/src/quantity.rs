@@ -17,8 +17,11 @@ impl Quantity {
     pub const LIMIT: i64 = 1_000_000_000_000;
 
     pub fn new(units: i64) -> Result<Self, Error> {
-        if units.abs() > Self::LIMIT {
-            return Err(Error::new("invalid_quantity", format!("Quantity {units} is out of range (±{}).", Self::LIMIT)));
+        if units.unsigned_abs() > Self::LIMIT as u64 {
+            return Err(Error::new(
+                "invalid_quantity",
+                format!("Quantity {units} is out of range (±{}).", Self::LIMIT),
+            ));
         }
         Ok(Self(units))
     }
@@ -26,7 +29,10 @@ impl Quantity {
     /// A quantity that must be strictly positive (order lines, reservations).
     pub fn positive(units: i64) -> Result<Self, Error> {
         if units <= 0 {
-            return Err(Error::new("invalid_quantity", format!("Quantity must be a positive whole number; got {units}.")));
+            return Err(Error::new(
+                "invalid_quantity",
+                format!("Quantity must be a positive whole number; got {units}."),
+            ));
         }
         Self::new(units)
     }
@@ -88,7 +94,10 @@ impl Currency {
     pub fn parse(raw: &str) -> Result<Self, Error> {
         let bytes = raw.as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
-            return Err(Error::new("invalid_currency", format!("A currency is a 3-letter ISO 4217 code such as `USD`; got `{raw}`.")));
+            return Err(Error::new(
+                "invalid_currency",
+                format!("A currency is a 3-letter ISO 4217 code such as `USD`; got `{raw}`."),
+            ));
         }
         Ok(Self([bytes[0], bytes[1], bytes[2]]))
     }
@@ -135,6 +144,13 @@ mod tests {
         #[test]
         fn quantity_accepts_every_integer_in_range(n in -Quantity::LIMIT..=Quantity::LIMIT) {
             prop_assert_eq!(serde_json::from_str::<Quantity>(&n.to_string()).unwrap(), Quantity(n));
+        }
+
+        #[test]
+        fn out_of_range_is_an_error_not_an_overflow(n in prop_oneof![Just(i64::MIN), Just(i64::MAX), (Quantity::LIMIT + 1)..=i64::MAX]) {
+            prop_assert!(Quantity::new(n).is_err());
+            prop_assert!(Quantity::new(-n.max(-i64::MAX)).is_err());
+            prop_assert!(serde_json::from_str::<Quantity>(&n.to_string()).is_err());
         }
 
         #[test]

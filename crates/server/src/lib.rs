@@ -1,1 +1,77 @@
-//! placeholder
+//! The crossdock HTTP API: canonical events, webhooks, order queries,
+//! health, metrics, the OpenAPI document and the dashboard.
+
+pub mod config;
+mod dashboard;
+mod error;
+mod ingest;
+mod metrics_setup;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+
+pub use config::{Config, Overrides, Secret};
+pub use error::ApiError;
+
+/// Shared state of every request handler.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub store: store::Store,
+    pub started: jiff::Timestamp,
+}
+
+impl App {
+    /// Opens the store named by the configuration.
+    pub fn open(config: Config) -> Result<App, store::Error> {
+        let mut options = store::Options::new(&config.server.data_dir);
+        options.snapshot_every = config.server.snapshot_every;
+        let store = store::Store::open(options)?;
+        Ok(App {
+            config: Arc::new(config),
+            store,
+            started: jiff::Timestamp::now(),
+        })
+    }
+}
+
+/// The full router.
+pub fn router(app: App) -> Router {
+    let max_body = app.config.server.max_body.0;
+    let timeout = app.config.server.request_timeout.0;
+    routes::routes()
+        .layer(axum::middleware::from_fn(metrics_setup::track))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::internal())
+        }))
+        .with_state(app)
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests and
+/// closes the store (flushing the log and writing a snapshot).
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    metrics_setup::install();
+    let store = app.store.clone();
+    let upkeep = tokio::spawn(metrics_setup::upkeep(Duration::from_secs(5)));
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "Listening.");
+    let result = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
+    upkeep.abort();
+    tracing::info!("HTTP server drained; flushing the event log.");
+    tokio::task::spawn_blocking(move || store.close()).await.ok();
+    result
+}

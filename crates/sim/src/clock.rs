@@ -32,11 +32,6 @@ impl VirtualTime {
         VirtualTime(self.0.saturating_add(ms))
     }
 
-    /// Milliseconds from `earlier` to `self`.
-    pub(crate) fn since(self, earlier: VirtualTime) -> i64 {
-        self.0.saturating_sub(earlier.0)
-    }
-
     /// The instant, clamped to jiff's range (±9999 years), which a sane
     /// configuration never reaches.
     pub(crate) fn timestamp(self) -> Timestamp {
@@ -44,7 +39,7 @@ impl VirtualTime {
     }
 
     /// The instant truncated to whole seconds, as most systems print it.
-    fn whole_seconds(self) -> Timestamp {
+    pub(crate) fn whole_seconds(self) -> Timestamp {
         let ts = self.timestamp();
         Timestamp::from_second(ts.as_second()).unwrap_or(ts)
     }

@@ -82,7 +82,10 @@ impl SimConfig {
                 wms("wms-west", "demo-wms-west-secret", "DC-WEST"),
             ],
             erp_source: "erp".to_owned(),
-            helpdesk: HelpdeskSite { connection: "helpdesk".to_owned(), secret: "demo-helpdesk-secret".to_owned() },
+            helpdesk: HelpdeskSite {
+                connection: "helpdesk".to_owned(),
+                secret: "demo-helpdesk-secret".to_owned(),
+            },
             skus: 40,
         }
     }
@@ -103,6 +106,9 @@ mod tests {
     fn demo_starts_on_a_monday_morning_in_new_york() {
         let start = SimConfig::demo(1, 1).start;
         assert_eq!(start.to_string(), "2026-05-11T13:00:00Z");
-        assert_eq!(start.to_zoned(jiff::tz::TimeZone::UTC).date().weekday(), jiff::civil::Weekday::Monday);
+        assert_eq!(
+            start.to_zoned(jiff::tz::TimeZone::UTC).date().weekday(),
+            jiff::civil::Weekday::Monday
+        );
     }
 }

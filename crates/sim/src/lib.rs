@@ -12,10 +12,10 @@
 //! by the other systems (updates, cancellations, warehouse steps, exceptions,
 //! returns, "where is my order" tickets), interleaved by virtual time.
 //!
-//! Same seed, same bytes: every random choice comes from one ChaCha8 stream
-//! consumed in a fixed order, and nothing reads the clock, the environment or
-//! a time-zone database. Memory stays proportional to the orders in flight,
-//! never to the number of orders generated.
+//! Same seed, same bytes: every random choice comes from ChaCha8 streams
+//! derived from the seed and consumed in a fixed order, and nothing reads the
+//! clock, the environment or a time-zone database. Memory stays proportional
+//! to the orders in flight, never to the number of orders generated.
 
 mod address;
 mod carrier;
@@ -25,6 +25,7 @@ mod config;
 mod customer;
 mod erp;
 mod helpdesk;
+mod lifecycle;
 mod names;
 mod order;
 mod random;
@@ -83,6 +84,9 @@ pub struct Delivery {
 impl Delivery {
     /// The value of a header, matched case-insensitively as HTTP does.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }

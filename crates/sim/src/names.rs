@@ -8,22 +8,23 @@
 
 /// Given names; a few carry accents so UTF-8 is exercised end to end.
 pub(crate) const FIRST_NAMES: &[&str] = &[
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas", "Mia", "Mateo", "Amelia",
-    "Benjamin", "Harper", "Ethan", "Evelyn", "Aiden", "Chloé", "Daniel", "Priya", "Arjun", "Mei", "Hiroshi", "Fatima",
-    "Omar", "Zoë", "José", "Ingrid", "Lars", "Aisha", "Kwame", "Siobhan", "Declan", "Yuki", "Chen", "Grace", "Samuel",
-    "Nora", "Theo",
+    "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas", "Mia", "Mateo", "Amelia", "Benjamin",
+    "Harper", "Ethan", "Evelyn", "Aiden", "Chloé", "Daniel", "Priya", "Arjun", "Mei", "Hiroshi", "Fatima", "Omar", "Zoë", "José", "Ingrid",
+    "Lars", "Aisha", "Kwame", "Siobhan", "Declan", "Yuki", "Chen", "Grace", "Samuel", "Nora", "Theo",
 ];
 
+#[rustfmt::skip]
 pub(crate) const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez",
-    "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Nguyen", "Patel", "Kim",
-    "O'Brien", "Müller", "Schmidt", "Rossi", "Dubois", "Kowalski", "Novak", "Okafor", "Mensah", "Tanaka", "Sato",
-    "Haddad", "Cohen", "Walsh", "Byrne", "Fischer", "Svensson",
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+    "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Nguyen",
+    "Patel", "Kim", "O'Brien", "Müller", "Schmidt", "Rossi", "Dubois", "Kowalski", "Novak", "Okafor", "Mensah",
+    "Tanaka", "Sato", "Haddad", "Cohen", "Walsh", "Byrne", "Fischer", "Svensson",
 ];
 
+#[rustfmt::skip]
 pub(crate) const COMPANIES: &[&str] = &[
-    "Northwind Traders", "Blue Fern Design", "Harbor Dental", "Pinecrest Realty", "Summit Physio", "Copper Kettle Cafe",
-    "Lakeside Studio", "Granite & Pine LLC",
+    "Northwind Traders", "Blue Fern Design", "Harbor Dental", "Pinecrest Realty",
+    "Summit Physio", "Copper Kettle Cafe", "Lakeside Studio", "Granite & Pine LLC",
 ];
 
 pub(crate) const EMAIL_DOMAINS: &[&str] = &["example.com", "example.net", "example.org", "mail.example.com"];
@@ -87,14 +88,35 @@ const fn city(
     tax_rate: f64,
     (phone_prefix, phone_digits): (&'static str, usize),
 ) -> City {
-    City { name, province: Some(province), province_code: Some(code), postal, lat, lon, tax_rate, phone_prefix, phone_digits }
+    City {
+        name,
+        province: Some(province),
+        province_code: Some(code),
+        postal,
+        lat,
+        lon,
+        tax_rate,
+        phone_prefix,
+        phone_digits,
+    }
 }
 
 /// A city in a country whose addresses carry no province (UK, Germany).
 const fn city_np(name: &'static str, postal: Postal, (lat, lon): (f64, f64), tax_rate: f64, phone: (&'static str, usize)) -> City {
-    City { name, province: None, province_code: None, postal, lat, lon, tax_rate, phone_prefix: phone.0, phone_digits: phone.1 }
+    City {
+        name,
+        province: None,
+        province_code: None,
+        postal,
+        lat,
+        lon,
+        tax_rate,
+        phone_prefix: phone.0,
+        phone_digits: phone.1,
+    }
 }
 
+#[rustfmt::skip]
 const US_CITIES: &[City] = &[
     city("New York", "New York", "NY", Postal::Us("100"), (40.7128, -74.0060), 0.08875, ("+121255501", 2)),
     city("Brooklyn", "New York", "NY", Postal::Us("112"), (40.6782, -73.9442), 0.08875, ("+171855501", 2)),
@@ -130,6 +152,7 @@ const US_CITIES: &[City] = &[
     city("Honolulu", "Hawaii", "HI", Postal::Us("968"), (21.3069, -157.8583), 0.045, ("+180855501", 2)),
 ];
 
+#[rustfmt::skip]
 const CA_CITIES: &[City] = &[
     city("Toronto", "Ontario", "ON", Postal::Ca('M'), (43.6532, -79.3832), 0.13, ("+141655501", 2)),
     city("Vancouver", "British Columbia", "BC", Postal::Ca('V'), (49.2827, -123.1207), 0.12, ("+160455501", 2)),
@@ -137,6 +160,7 @@ const CA_CITIES: &[City] = &[
     city("Calgary", "Alberta", "AB", Postal::Ca('T'), (51.0447, -114.0719), 0.05, ("+140355501", 2)),
 ];
 
+#[rustfmt::skip]
 const GB_CITIES: &[City] = &[
     city_np("London", Postal::Gb(&["SW1A", "EC1A", "N1", "E2", "SE1", "W1D", "NW3"]), (51.5072, -0.1276), 0.20, ("+44207946", 4)),
     city_np("Manchester", Postal::Gb(&["M1", "M4", "M20"]), (53.4808, -2.2426), 0.20, ("+441614960", 3)),
@@ -144,6 +168,7 @@ const GB_CITIES: &[City] = &[
     city_np("Bristol", Postal::Gb(&["BS1", "BS8"]), (51.4545, -2.5879), 0.20, ("+441174960", 3)),
 ];
 
+#[rustfmt::skip]
 const DE_CITIES: &[City] = &[
     city_np("Berlin", Postal::De(&["10", "12", "13"]), (52.5200, 13.4050), 0.19, ("+493023125", 3)),
     city_np("München", Postal::De(&["80", "81"]), (48.1351, 11.5820), 0.19, ("+498923125", 3)),
@@ -151,6 +176,7 @@ const DE_CITIES: &[City] = &[
     city_np("Köln", Postal::De(&["50", "51"]), (50.9375, 6.9603), 0.19, ("+4922123125", 3)),
 ];
 
+#[rustfmt::skip]
 const AU_CITIES: &[City] = &[
     city("Sydney", "New South Wales", "NSW", Postal::Au("20"), (-33.8688, 151.2093), 0.10, ("+6125550", 4)),
     city("Melbourne", "Victoria", "VIC", Postal::Au("30"), (-37.8136, 144.9631), 0.10, ("+6137010", 4)),
@@ -158,15 +184,32 @@ const AU_CITIES: &[City] = &[
     city("Perth", "Western Australia", "WA", Postal::Au("60"), (-31.9523, 115.8613), 0.10, ("+6185550", 4)),
 ];
 
+#[rustfmt::skip]
 const US_STREETS: &[&str] = &[
     "Main St", "Oak Ave", "Maple St", "Cedar Ln", "Elm St", "Park Ave", "Washington Blvd", "Lake Shore Dr", "Pine St",
     "Sunset Blvd", "Highland Ave", "Church St", "Broadway", "Market St", "Chestnut St", "Walnut St", "Spring St",
     "River Rd", "Hillcrest Dr", "Franklin Ave",
 ];
-const CA_STREETS: &[&str] = &["Queen St W", "Yonge St", "Robson St", "Rue Saint-Denis", "King St E", "Jasper Ave", "Granville St"];
-const GB_STREETS: &[&str] = &["High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "King Street", "Park Road"];
-const DE_STREETS: &[&str] = &["Hauptstraße", "Bahnhofstraße", "Gartenstraße", "Schulstraße", "Lindenstraße", "Bergstraße"];
-const AU_STREETS: &[&str] = &["George St", "Collins St", "Queen St", "Hay St", "Elizabeth St", "Chapel St"];
+
+#[rustfmt::skip]
+const CA_STREETS: &[&str] = &[
+    "Queen St W", "Yonge St", "Robson St", "Rue Saint-Denis", "King St E", "Jasper Ave", "Granville St",
+];
+
+#[rustfmt::skip]
+const GB_STREETS: &[&str] = &[
+    "High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "King Street", "Park Road",
+];
+
+#[rustfmt::skip]
+const DE_STREETS: &[&str] = &[
+    "Hauptstraße", "Bahnhofstraße", "Gartenstraße", "Schulstraße", "Lindenstraße", "Bergstraße",
+];
+
+#[rustfmt::skip]
+const AU_STREETS: &[&str] = &[
+    "George St", "Collins St", "Queen St", "Hay St", "Elizabeth St", "Chapel St",
+];
 
 /// Where orders ship to, with each country's share of orders.
 pub(crate) const COUNTRIES: &[Country] = &[
@@ -264,7 +307,18 @@ const fn product(
     category: &'static str,
     vendor: &'static str,
 ) -> Product {
-    Product { code, title, options, price_cents, grams, category, vendor, hazmat: false, oversize: false, final_sale: false }
+    Product {
+        code,
+        title,
+        options,
+        price_cents,
+        grams,
+        category,
+        vendor,
+        hazmat: false,
+        oversize: false,
+        final_sale: false,
+    }
 }
 
 const fn hazmat(p: Product) -> Product {
@@ -279,6 +333,7 @@ const fn final_sale(p: Product) -> Product {
     Product { final_sale: true, ..p }
 }
 
+#[rustfmt::skip]
 pub(crate) const PRODUCTS: &[Product] = &[
     product("BTL", "Insulated Water Bottle", Options::Colour, 2499, 450, "drinkware", "Northpeak"),
     product("MUG", "Enamel Camp Mug", Options::Colour, 1499, 300, "drinkware", "Northpeak"),
@@ -326,10 +381,22 @@ pub(crate) const TAGS: &[&str] = &["vip", "repeat-buyer", "newsletter", "wholesa
 /// A "where is my order" e-mail: subject and body templates; `{order}` and
 /// `{name}` are filled in.
 pub(crate) const WISMO: &[(&str, &str)] = &[
-    ("Where is my order {order}?", "Hi,\n\nI placed order {order} a few days ago and haven't received anything yet. Can you tell me where it is?\n\nThanks,\n{name}"),
-    ("Order {order} hasn't arrived", "Hello,\n\nMy order {order} still hasn't arrived. Could you check on it for me?\n\nBest,\n{name}"),
-    ("Any update on order {order}?", "Hi there,\n\nJust checking in on order {order}. I need it by the weekend - is it on its way?\n\n{name}"),
-    ("Tracking for {order} not updating", "Hi,\n\nThe tracking for my order {order} hasn't changed in two days. Is something wrong?\n\nRegards,\n{name}"),
+    (
+        "Where is my order {order}?",
+        "Hi,\n\nI placed order {order} a few days ago and haven't received anything yet. Can you tell me where it is?\n\nThanks,\n{name}",
+    ),
+    (
+        "Order {order} hasn't arrived",
+        "Hello,\n\nMy order {order} still hasn't arrived. Could you check on it for me?\n\nBest,\n{name}",
+    ),
+    (
+        "Any update on order {order}?",
+        "Hi there,\n\nJust checking in on order {order}. I need it by the weekend - is it on its way?\n\n{name}",
+    ),
+    (
+        "Tracking for {order} not updating",
+        "Hi,\n\nThe tracking for my order {order} hasn't changed in two days. Is something wrong?\n\nRegards,\n{name}",
+    ),
 ];
 
 /// Letters Canada Post uses in postal codes (no D, F, I, O, Q, U).

@@ -41,8 +41,8 @@ pub(crate) fn mix(x: u64) -> u64 {
 }
 
 /// One element of a non-empty list.
-pub(crate) fn pick<'a, T>(rng: &mut SimRng, items: &'a [T]) -> &'a T {
-    &items[rng.random_range(0..items.len())]
+pub(crate) fn pick<T: Copy>(rng: &mut SimRng, items: &[T]) -> T {
+    items[rng.random_range(0..items.len())]
 }
 
 /// One value of a non-empty list of `(value, weight)` pairs, in proportion to weight.
@@ -87,7 +87,7 @@ pub(crate) fn hex_token(rng: &mut SimRng, len: usize) -> String {
 
 /// `len` random characters of `alphabet`.
 pub(crate) fn token(rng: &mut SimRng, alphabet: &[u8], len: usize) -> String {
-    (0..len).map(|_| char::from(*pick(rng, alphabet))).collect()
+    (0..len).map(|_| char::from(pick(rng, alphabet))).collect()
 }
 
 /// `len` random decimal digits.

@@ -4,7 +4,11 @@ pub enum Error {
     #[error("event {index}: order `{reference}` is not known for tenant `{tenant}`")]
     UnknownOrder { index: usize, tenant: String, reference: String },
     #[error("event {index}: order reference `{reference}` matches {candidates} orders; use crossdock's order id")]
-    AmbiguousOrder { index: usize, reference: String, candidates: usize },
+    AmbiguousOrder {
+        index: usize,
+        reference: String,
+        candidates: usize,
+    },
     #[error("idempotency key `{0}` was already used with a different request body")]
     IdempotencyConflict(String),
     #[error("a request with idempotency key `{0}` is still being processed")]
@@ -13,9 +17,13 @@ pub enum Error {
     InvalidCursor(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("the data directory was written by a newer crossdock (format {found}); this build reads format {supported} and older. Upgrade crossdock or point it at another directory.")]
+    #[error(
+        "the data directory was written by a newer crossdock (format {found}); this build reads format {supported} and older. Upgrade crossdock or point it at another directory."
+    )]
     FormatTooNew { found: i64, supported: i64 },
-    #[error("the data directory has format {found}, older than the oldest this build migrates ({oldest}). Run an intermediate release first.")]
+    #[error(
+        "the data directory has format {found}, older than the oldest this build migrates ({oldest}). Run an intermediate release first."
+    )]
     FormatTooOld { found: i64, oldest: i64 },
     #[error("the data directory is corrupt: {0}")]
     Corrupt(String),

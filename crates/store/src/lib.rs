@@ -44,7 +44,11 @@ pub struct Options {
 
 impl Options {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        Self { data_dir: data_dir.into(), snapshot_every: 1_000_000, max_group_events: 8_192 }
+        Self {
+            data_dir: data_dir.into(),
+            snapshot_every: 1_000_000,
+            max_group_events: 8_192,
+        }
     }
 }
 
@@ -103,8 +107,14 @@ pub struct Stats {
 }
 
 pub(crate) enum Job {
-    Append { events: Vec<Event>, idempotency: Option<IdempotencyKey>, reply: oneshot::Sender<Result<Receipt, Error>> },
-    Snapshot { reply: oneshot::Sender<Result<(), Error>> },
+    Append {
+        events: Vec<Event>,
+        idempotency: Option<IdempotencyKey>,
+        reply: oneshot::Sender<Result<Receipt, Error>>,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
 }
 
 struct Inner {
@@ -169,7 +179,14 @@ impl Store {
             return Err(Error::Invalid("every event must carry its tenant".into()));
         }
         let (reply, answer) = oneshot::channel();
-        self.sender()?.send(Job::Append { events, idempotency, reply }).await.map_err(|_| Error::Closed)?;
+        self.sender()?
+            .send(Job::Append {
+                events,
+                idempotency,
+                reply,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
     }
 
@@ -218,15 +235,22 @@ impl Store {
             let state = self.inner.state.read();
             (state.seq, state.counters.clone())
         };
-        let outbox_depth = self.inner.readers.with(|conn| {
-            Ok(conn.query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get::<_, i64>(0))? as u64)
-        })?;
-        Ok(Stats { last_seq, counters, outbox_depth })
+        let outbox_depth = self
+            .inner
+            .readers
+            .with(|conn| Ok(conn.query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get::<_, i64>(0))? as u64))?;
+        Ok(Stats {
+            last_seq,
+            counters,
+            outbox_depth,
+        })
     }
 
     /// Number of events in the log (a count on disk, not the projection).
     pub fn event_count(&self) -> Result<u64, Error> {
-        self.inner.readers.with(|conn| Ok(conn.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64))
+        self.inner
+            .readers
+            .with(|conn| Ok(conn.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64))
     }
 
     /// Runs a read-only SQL closure on a reader connection (for checks and tools).

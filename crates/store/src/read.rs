@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 
 use crate::state::{Key, Slot};
-use crate::{from_micros, schema, Error, OrderQuery, Page, Store};
+use crate::{Error, OrderQuery, Page, Store, from_micros, schema};
 
 /// Reader connections, opened on demand and reused.
 pub(crate) struct Pool {
@@ -19,7 +19,10 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new(path: PathBuf) -> Self {
-        Self { path, idle: Mutex::new(Vec::new()) }
+        Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
     pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
@@ -45,7 +48,8 @@ impl Pool {
 
 /// Folds an order's events, in log order, into its current state.
 fn fold(conn: &Connection, tenant: &TenantId, id: &str) -> Result<Option<Order>, Error> {
-    let mut stmt = conn.prepare_cached("SELECT seq, kind, occurred_at, data FROM events WHERE tenant = ?1 AND subject = ?2 ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, kind, occurred_at, data FROM events WHERE tenant = ?1 AND subject = ?2 ORDER BY seq")?;
     let mut rows = stmt.query(params![tenant.as_str(), id])?;
     let mut order: Option<Order> = None;
     while let Some(row) = rows.next()? {
@@ -70,7 +74,11 @@ fn fold(conn: &Connection, tenant: &TenantId, id: &str) -> Result<Option<Order>,
 /// Whether the order answers to `reference` (guards against hash collisions).
 fn known_by(order: &Order, reference: &str) -> bool {
     order.id.as_str() == reference
-        || order.data.external_ids.iter().any(|a| a == reference)
+        || order
+            .data
+            .external_ids
+            .iter()
+            .any(|a| a == reference || a.strip_prefix('#') == Some(reference))
         || order.data.po_number.as_deref() == Some(reference)
         || order.shipments.iter().any(|s| s.tracking_number == reference)
 }
@@ -78,10 +86,16 @@ fn known_by(order: &Order, reference: &str) -> bool {
 pub(crate) fn order(store: &Store, tenant: &TenantId, reference: &str) -> Result<Option<Order>, Error> {
     let candidates: Vec<String> = {
         let state = store.inner.state.read();
-        let Some(t) = state.tenant_lookup(tenant.as_str()) else { return Ok(None) };
+        let Some(t) = state.tenant_lookup(tenant.as_str()) else {
+            return Ok(None);
+        };
         match state.resolve(t, reference) {
             Ok(Some(slot)) => vec![state.order_id(slot).to_owned()],
-            Ok(None) => Vec::new(),
+            Ok(None) => state
+                .resolve_tracking(t, reference)
+                .map(|s| state.order_id(s).to_owned())
+                .into_iter()
+                .collect(),
             // Shared reference: the caller gets it only if exactly one order truly has it.
             Err(slots) => slots.iter().map(|s| state.order_id(*s).to_owned()).collect(),
         }
@@ -102,10 +116,19 @@ pub(crate) fn order(store: &Store, tenant: &TenantId, reference: &str) -> Result
 fn matches_customer(order: &Order, customer: &str) -> bool {
     let c = &order.data.customer;
     let wanted = customer.trim().to_lowercase();
-    [&c.email, &c.name, &c.account, &c.id].into_iter().flatten().any(|v| v.trim().to_lowercase() == wanted)
+    [&c.email, &c.name, &c.account, &c.id]
+        .into_iter()
+        .flatten()
+        .any(|v| v.trim().to_lowercase() == wanted)
 }
 
-pub(crate) fn orders(store: &Store, tenant: &TenantId, query: &OrderQuery, cursor: Option<&str>, limit: usize) -> Result<Page<Order>, Error> {
+pub(crate) fn orders(
+    store: &Store,
+    tenant: &TenantId,
+    query: &OrderQuery,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<Page<Order>, Error> {
     let before: Slot = match cursor {
         None => Slot::MAX,
         Some(c) => c.parse().map_err(|_| Error::InvalidCursor(c.to_owned()))?,
@@ -115,7 +138,12 @@ pub(crate) fn orders(store: &Store, tenant: &TenantId, query: &OrderQuery, curso
     // Candidate slots, newest first, filtered on what the projection knows.
     let picked: Vec<(Slot, String)> = {
         let state = store.inner.state.read();
-        let Some(t) = state.tenant_lookup(tenant.as_str()) else { return Ok(Page { items: Vec::new(), next: None }) };
+        let Some(t) = state.tenant_lookup(tenant.as_str()) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
         let candidates: Box<dyn Iterator<Item = Slot>> = if let Some(po) = &query.po {
             let mut slots = state.lookup(t, Key::Po, po);
             slots.sort_unstable_by(|a, b| b.cmp(a));

@@ -56,16 +56,26 @@ const MIN_READABLE: i64 = 0;
 /// Applies pending migrations; refuses a directory from a newer build.
 pub fn migrate(conn: &mut Connection) -> Result<(), Error> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;")?;
-    let found: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = 'format_version'", [], |r| r.get(0)).optional()?;
+    let found: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'format_version'", [], |r| r.get(0))
+        .optional()?;
     let found: i64 = match found {
         None => 0,
-        Some(v) => v.parse().map_err(|_| Error::Corrupt(format!("format_version `{v}` is not a number")))?,
+        Some(v) => v
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("format_version `{v}` is not a number")))?,
     };
     if found > FORMAT_VERSION {
-        return Err(Error::FormatTooNew { found, supported: FORMAT_VERSION });
+        return Err(Error::FormatTooNew {
+            found,
+            supported: FORMAT_VERSION,
+        });
     }
     if found < MIN_READABLE {
-        return Err(Error::FormatTooOld { found, oldest: MIN_READABLE });
+        return Err(Error::FormatTooOld {
+            found,
+            oldest: MIN_READABLE,
+        });
     }
     for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;

@@ -61,7 +61,11 @@ pub(crate) fn restore(dir: &Path, conn: &Connection) -> Result<(State, u64), Err
     let mut state = match load(dir) {
         Some(state) if state.seq <= last as u64 => state,
         Some(state) => {
-            tracing::warn!(snapshot = state.seq, log = last, "Snapshot is ahead of the log; replaying the whole log.");
+            tracing::warn!(
+                snapshot = state.seq,
+                log = last,
+                "Snapshot is ahead of the log; replaying the whole log."
+            );
             State::default()
         }
         None => State::default(),

@@ -164,7 +164,11 @@ impl State {
     /// The one order a reference names, checking the canonical id first.
     /// `Err(candidates)` when the reference is shared by several orders.
     pub(crate) fn resolve(&self, tenant: u16, reference: &str) -> Result<Option<Slot>, Vec<Slot>> {
-        let candidates = self.lookup(tenant, Key::Order, reference);
+        let mut candidates = self.lookup(tenant, Key::Order, reference);
+        // People write "order 1042" for the storefront's "#1042".
+        if candidates.is_empty() && reference.bytes().all(|b| b.is_ascii_digit()) {
+            candidates = self.lookup(tenant, Key::Order, &format!("#{reference}"));
+        }
         match candidates.as_slice() {
             [] => Ok(None),
             [one] => Ok(Some(*one)),
@@ -202,7 +206,9 @@ impl State {
     }
 
     fn add_customer(&mut self, tenant: u16, which: usize, value: Option<&str>, slot: Slot) {
-        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return };
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return;
+        };
         let hash = key_hash(tenant, Key::Customer, &value.to_lowercase());
         let link = slot | ((which as u32) << 31);
         let previous = self.customers.insert(hash, link).unwrap_or(NONE);
@@ -381,7 +387,9 @@ impl State {
                 }
             }
             EventBody::ShipmentTracking(update) => {
-                if let (Some(slot), model::shipment::TrackingStatus::Delivered) = (self.resolve_tracking(tenant, &update.tracking_number), update.status) {
+                if let (Some(slot), model::shipment::TrackingStatus::Delivered) =
+                    (self.resolve_tracking(tenant, &update.tracking_number), update.status)
+                {
                     self.set_status(slot, OrderStatus::Delivered);
                 }
             }

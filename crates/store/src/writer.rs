@@ -4,15 +4,15 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use model::event::EventBody;
 use model::Event;
+use model::event::EventBody;
 use parking_lot::RwLock;
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::state::State;
-use crate::{micros, snapshot, Error, EventOutcome, IdempotencyKey, Job, Options, Receipt};
+use crate::{Error, EventOutcome, IdempotencyKey, Job, Options, Receipt, micros, snapshot};
 
 pub(crate) fn spawn(
     conn: Connection,
@@ -24,7 +24,12 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("crossdock-writer".into())
         .spawn(move || {
-            let mut writer = Writer { conn, state, options, since_snapshot: pending_since_snapshot };
+            let mut writer = Writer {
+                conn,
+                state,
+                options,
+                since_snapshot: pending_since_snapshot,
+            };
             writer.run(jobs);
         })
         .map_err(|e| Error::Io(format!("cannot start writer thread: {e}")))
@@ -35,6 +40,15 @@ struct Writer {
     state: Arc<RwLock<State>>,
     options: Options,
     since_snapshot: u64,
+}
+
+/// A newly logged event, to apply to the projection once committed.
+struct Written {
+    tenant: String,
+    seq: u64,
+    subject: String,
+    at: i64,
+    body: EventBody,
 }
 
 /// One append request inside a group, with what the resolve step decided.
@@ -56,9 +70,19 @@ impl Writer {
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
-                    Job::Append { events, idempotency, reply } => {
+                    Job::Append {
+                        events,
+                        idempotency,
+                        reply,
+                    } => {
                         size += events.len().max(1);
-                        group.push(Pending { events, idempotency, reply, subjects: Vec::new(), answer: None });
+                        group.push(Pending {
+                            events,
+                            idempotency,
+                            reply,
+                            subjects: Vec::new(),
+                            answer: None,
+                        });
                     }
                     Job::Snapshot { reply } => {
                         self.commit_group(std::mem::take(&mut group));
@@ -70,10 +94,10 @@ impl Writer {
                 }
             }
             self.commit_group(group);
-            if self.since_snapshot >= self.options.snapshot_every {
-                if let Err(e) = self.snapshot() {
-                    tracing::warn!(error = %e, "Periodic snapshot failed; the log still has everything.");
-                }
+            if self.since_snapshot >= self.options.snapshot_every
+                && let Err(e) = self.snapshot()
+            {
+                tracing::warn!(error = %e, "Periodic snapshot failed; the log still has everything.");
             }
         }
         // Channel closed: every queued request has been answered.
@@ -99,9 +123,9 @@ impl Writer {
         match self.insert(&mut group) {
             Ok(written) => {
                 let mut state = self.state.write();
-                for (tenant, seq, subject, at, body) in &written {
-                    let t = state.tenant_index(tenant);
-                    state.apply(*seq, t, subject, *at, body);
+                for w in &written {
+                    let t = state.tenant_index(&w.tenant);
+                    state.apply(w.seq, t, &w.subject, w.at, &w.body);
                 }
                 drop(state);
                 self.since_snapshot += written.len() as u64;
@@ -117,7 +141,9 @@ impl Writer {
             }
         }
         for pending in group {
-            let answer = pending.answer.unwrap_or_else(|| Err(Error::Storage("request was not processed".into())));
+            let answer = pending
+                .answer
+                .unwrap_or_else(|| Err(Error::Storage("request was not processed".into())));
             let _ = pending.reply.send(answer);
         }
     }
@@ -167,7 +193,7 @@ impl Writer {
     }
 
     /// Inserts every accepted request in one transaction; returns what was newly written.
-    fn insert(&mut self, group: &mut [Pending]) -> Result<Vec<(String, u64, String, i64, EventBody)>, Error> {
+    fn insert(&mut self, group: &mut [Pending]) -> Result<Vec<Written>, Error> {
         let received = micros(jiff::Timestamp::now());
         let tx = self.conn.transaction()?;
         let mut written = Vec::new();
@@ -183,19 +209,48 @@ impl Writer {
                     let tenant = event.tenant.as_ref().map(|t| t.as_str()).unwrap_or_default();
                     let at = micros(event.occurred_at);
                     let kind = event.body.kind().as_str();
-                    let changed = insert.execute(params![tenant, event.source, event.event_id, kind, subject, at, received, event.body.data_json()])?;
-                    let is_order = event.body.order_ref().is_some();
+                    let changed = insert.execute(params![
+                        tenant,
+                        event.source,
+                        event.event_id,
+                        kind,
+                        subject,
+                        at,
+                        received,
+                        event.body.data_json()
+                    ])?;
+                    // Unlinked tickets keep a `ticket:` subject; only real orders are reported.
+                    let is_order = event.body.order_ref().is_some() && !subject.starts_with("ticket:");
                     if changed == 1 {
                         let seq = tx.last_insert_rowid() as u64;
-                        written.push((tenant.to_owned(), seq, subject.clone(), at, event.body.clone()));
-                        outcomes.push(EventOutcome { event_id: event.event_id.clone(), seq, duplicate: false, order_id: is_order.then(|| subject.clone()) });
+                        written.push(Written {
+                            tenant: tenant.to_owned(),
+                            seq,
+                            subject: subject.clone(),
+                            at,
+                            body: event.body.clone(),
+                        });
+                        outcomes.push(EventOutcome {
+                            event_id: event.event_id.clone(),
+                            seq,
+                            duplicate: false,
+                            order_id: is_order.then(|| subject.clone()),
+                        });
                     } else {
                         let (seq, subject): (i64, String) =
                             existing.query_row(params![tenant, event.source, event.event_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                        outcomes.push(EventOutcome { event_id: event.event_id.clone(), seq: seq as u64, duplicate: true, order_id: is_order.then_some(subject) });
+                        outcomes.push(EventOutcome {
+                            event_id: event.event_id.clone(),
+                            seq: seq as u64,
+                            duplicate: true,
+                            order_id: is_order.then_some(subject),
+                        });
                     }
                 }
-                let receipt = Receipt { outcomes, idempotent_replay: false };
+                let receipt = Receipt {
+                    outcomes,
+                    idempotent_replay: false,
+                };
                 if let Some(key) = &pending.idempotency {
                     let stored = serde_json::to_string(&receipt.outcomes).map_err(|e| Error::Storage(e.to_string()))?;
                     tx.execute(
@@ -224,7 +279,10 @@ fn stored_response(conn: &Connection, key: &IdempotencyKey) -> Result<Option<Rec
         Some((hash, _)) if hash != key.request_hash => Err(Error::IdempotencyConflict(key.key.clone())),
         Some((_, response)) => {
             let outcomes = serde_json::from_str(&response).map_err(|e| Error::Corrupt(format!("stored idempotent response: {e}")))?;
-            Ok(Some(Receipt { outcomes, idempotent_replay: true }))
+            Ok(Some(Receipt {
+                outcomes,
+                idempotent_replay: true,
+            }))
         }
     }
 }
@@ -245,12 +303,21 @@ fn subject_of(
         let known = match state.tenant_lookup(tenant).map(|t| state.resolve(t, reference)) {
             Some(Ok(Some(slot))) => Some(state.order_id(slot).to_owned()),
             Some(Err(candidates)) => {
-                return Err(Error::AmbiguousOrder { index, reference: reference.to_owned(), candidates: candidates.len() });
+                return Err(Error::AmbiguousOrder {
+                    index,
+                    reference: reference.to_owned(),
+                    candidates: candidates.len(),
+                });
             }
             _ => None,
         };
         let key = (tenant.to_owned(), reference.to_owned());
-        let in_group = || created.get(&key).cloned().or_else(|| local.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
+        let in_group = || {
+            created
+                .get(&key)
+                .cloned()
+                .or_else(|| local.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+        };
         if let Some(id) = known.or_else(in_group) {
             return Ok(id);
         }
@@ -265,7 +332,11 @@ fn subject_of(
             }
             // A ticket's order reference is read from free text: keep the ticket even if it names no known order.
             EventBody::TicketCreated(ticket) => Ok(format!("ticket:{}", ticket.ticket_id)),
-            _ => Err(Error::UnknownOrder { index, tenant: tenant.to_owned(), reference: reference.to_owned() }),
+            _ => Err(Error::UnknownOrder {
+                index,
+                tenant: tenant.to_owned(),
+                reference: reference.to_owned(),
+            }),
         };
     }
     Ok(match body {
@@ -273,7 +344,10 @@ fn subject_of(
         EventBody::InventoryAdjusted(a) => a.sku.to_string(),
         EventBody::InventorySnapshot(s) => s.sku.to_string(),
         EventBody::ShipmentTracking(t) => {
-            match state.tenant_lookup(tenant).and_then(|ti| state.resolve_tracking(ti, &t.tracking_number)) {
+            match state
+                .tenant_lookup(tenant)
+                .and_then(|ti| state.resolve_tracking(ti, &t.tracking_number))
+            {
                 Some(slot) => state.order_id(slot).to_owned(),
                 None => format!("tracking:{}", t.tracking_number),
             }
@@ -281,7 +355,9 @@ fn subject_of(
         EventBody::PoCreated(po) | EventBody::PoUpdated(po) => format!("po:{}", po.po_number),
         EventBody::AsnCreated(asn) => format!("asn:{}", asn.asn_id),
         EventBody::ReceiptConfirmed(r) => format!("node:{}", r.node),
-        EventBody::ExceptionRaised(e) | EventBody::ExceptionCleared(e) => format!("node:{}", e.node.as_ref().map(|n| n.as_str()).unwrap_or("-")),
+        EventBody::ExceptionRaised(e) | EventBody::ExceptionCleared(e) => {
+            format!("node:{}", e.node.as_ref().map(|n| n.as_str()).unwrap_or("-"))
+        }
         _ => String::new(),
     })
 }

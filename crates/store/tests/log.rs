@@ -47,12 +47,18 @@ async fn duplicates_are_acknowledged_without_a_second_effect() {
 async fn aliases_resolve_and_unknown_orders_refuse_the_whole_batch() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Options::new(dir.path())).unwrap();
-    store.append(vec![created("1001", "e1", "a@x.io"), step("order.released", "#1001", "w1")], None).await.unwrap();
+    store
+        .append(vec![created("1001", "e1", "a@x.io"), step("order.released", "#1001", "w1")], None)
+        .await
+        .unwrap();
     let order = store.order(&tenant(), "PO-1001").unwrap().unwrap();
     assert_eq!(order.id.as_str(), "1001");
     assert_eq!(order.status, OrderStatus::Released);
 
-    let err = store.append(vec![step("order.picked", "#1001", "w2"), step("order.picked", "#9999", "w3")], None).await.unwrap_err();
+    let err = store
+        .append(vec![step("order.picked", "#1001", "w2"), step("order.picked", "#9999", "w3")], None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::UnknownOrder { index: 1, .. }), "{err:?}");
     assert_eq!(store.event_count().unwrap(), 2, "nothing of the refused batch was written");
 }
@@ -61,7 +67,13 @@ async fn aliases_resolve_and_unknown_orders_refuse_the_whole_batch() {
 async fn idempotency_key_replays_the_stored_answer_and_refuses_a_different_body() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(Options::new(dir.path())).unwrap();
-    let key = |hash: &str| Some(IdempotencyKey { tenant: tenant(), key: "k-1".into(), request_hash: hash.into() });
+    let key = |hash: &str| {
+        Some(IdempotencyKey {
+            tenant: tenant(),
+            key: "k-1".into(),
+            request_hash: hash.into(),
+        })
+    };
     let first = store.append(vec![created("1001", "e1", "a@x.io")], key("h1")).await.unwrap();
     let second = store.append(vec![created("1001", "e1", "a@x.io")], key("h1")).await.unwrap();
     assert!(second.idempotent_replay);
@@ -78,16 +90,32 @@ async fn restart_rebuilds_the_same_projection_with_and_without_snapshot() {
         let store = Store::open(Options::new(dir.path())).unwrap();
         for i in 0..50 {
             let id = format!("{}", 2000 + i);
-            store.append(vec![created(&id, &format!("c{i}"), &format!("c{}@x.io", i % 7))], None).await.unwrap();
+            store
+                .append(vec![created(&id, &format!("c{i}"), &format!("c{}@x.io", i % 7))], None)
+                .await
+                .unwrap();
             if i % 2 == 0 {
-                store.append(vec![step("order.released", &id, &format!("r{i}"))], None).await.unwrap();
+                store
+                    .append(vec![step("order.released", &id, &format!("r{i}"))], None)
+                    .await
+                    .unwrap();
             }
         }
         store.close();
     }
     let reopened = Store::open(Options::new(dir.path())).unwrap();
     let with_snapshot = reopened.stats().unwrap();
-    let page = reopened.orders(&tenant(), &OrderQuery { customer: Some("C3@X.IO".into()), ..Default::default() }, None, 100).unwrap();
+    let page = reopened
+        .orders(
+            &tenant(),
+            &OrderQuery {
+                customer: Some("C3@X.IO".into()),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .unwrap();
     reopened.close();
     drop(reopened);
     std::fs::remove_file(dir.path().join("projection.snapshot")).unwrap();
@@ -97,9 +125,29 @@ async fn restart_rebuilds_the_same_projection_with_and_without_snapshot() {
     assert_eq!(without.counters.events, 75);
     assert_eq!(without.counters.orders_by_status[2], 25, "25 released orders");
     assert_eq!(page.items.len(), 7, "orders 3, 10, 17, ... share customer c3");
-    let again = replayed.orders(&tenant(), &OrderQuery { customer: Some("c3@x.io".into()), ..Default::default() }, None, 3).unwrap();
+    let again = replayed
+        .orders(
+            &tenant(),
+            &OrderQuery {
+                customer: Some("c3@x.io".into()),
+                ..Default::default()
+            },
+            None,
+            3,
+        )
+        .unwrap();
     assert_eq!(again.items.len(), 3);
-    let rest = replayed.orders(&tenant(), &OrderQuery { customer: Some("c3@x.io".into()), ..Default::default() }, again.next.as_deref(), 100).unwrap();
+    let rest = replayed
+        .orders(
+            &tenant(),
+            &OrderQuery {
+                customer: Some("c3@x.io".into()),
+                ..Default::default()
+            },
+            again.next.as_deref(),
+            100,
+        )
+        .unwrap();
     assert_eq!(rest.items.len(), 4);
     assert!(rest.next.is_none());
 }
@@ -118,13 +166,7 @@ fn a_newer_format_is_refused_with_a_clear_error() {
 
 /// Marks the directory as written by a future format, as a newer build would.
 fn mark_future_format(dir: &std::path::Path) {
-    let status = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(format!(
-            "import sqlite3; c=sqlite3.connect('{}'); c.execute(\"UPDATE meta SET value='99' WHERE key='format_version'\"); c.commit()",
-            dir.join("crossdock.db").display()
-        ))
-        .status()
+    let conn = rusqlite::Connection::open(dir.join("crossdock.db")).unwrap();
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'", [])
         .unwrap();
-    assert!(status.success());
 }

@@ -1,0 +1,433 @@
+//! `crossdock.toml`: one typed configuration. Precedence: defaults <
+//! the file < `CROSSDOCK_*` environment variables < command-line flags.
+//! Unknown keys are errors. Secrets come only from `env:NAME` or `file:PATH`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use model::node::{Capability, Cutoff, NodeKind};
+use model::tenant::ConnectionKind;
+use model::{ConnectionId, NodeId, TenantId};
+use serde::{Deserialize, Deserializer};
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn config_error(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+/// A secret value. Never printed; read from `env:NAME` or `file:PATH`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Resolves `env:NAME` or `file:PATH`; a literal is refused so secrets
+    /// never sit in a config file that gets committed or shared.
+    pub fn resolve(raw: &str) -> Result<Secret, String> {
+        if let Some(name) = raw.strip_prefix("env:") {
+            return match std::env::var(name) {
+                Ok(v) if !v.is_empty() => Ok(Secret(v)),
+                _ => Err(format!("environment variable `{name}` is not set")),
+            };
+        }
+        if let Some(path) = raw.strip_prefix("file:") {
+            return std::fs::read_to_string(path)
+                .map(|v| Secret(v.trim_end_matches(['\n', '\r']).to_owned()))
+                .map_err(|e| format!("cannot read secret file `{path}`: {e}"));
+        }
+        Err("a secret must be given as `env:NAME` or `file:PATH`, never inline".into())
+    }
+
+    /// For values generated in-process (the demo), never from files.
+    pub fn generated(value: String) -> Secret {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Secret::resolve(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A duration written as `30s`, `5m`, `250ms`, `1h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl Span {
+    pub fn parse(raw: &str) -> Result<Span, String> {
+        let raw = raw.trim();
+        let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+        let (n, unit) = raw.split_at(split);
+        let n: u64 = n.parse().map_err(|_| format!("`{raw}` is not a duration like `30s`"))?;
+        let d = match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n * 60),
+            "h" => Duration::from_secs(n * 3600),
+            _ => return Err(format!("`{raw}`: unit must be ms, s, m or h")),
+        };
+        Ok(Span(d))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Span::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A size written as `512KiB`, `8MiB`, `1GiB` or plain bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub usize);
+
+impl Size {
+    pub fn parse(raw: &str) -> Result<Size, String> {
+        let raw = raw.trim();
+        let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+        let (n, unit) = raw.split_at(split);
+        let n: usize = n.parse().map_err(|_| format!("`{raw}` is not a size like `8MiB`"))?;
+        let mult = match unit {
+            "" | "B" => 1,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            _ => return Err(format!("`{raw}`: unit must be B, KiB, MiB or GiB")),
+        };
+        Ok(Size(n * mult))
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Size::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP API listens on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Directory of the embedded store (SQLite log, snapshots).
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Bootstrap admin API key, sent as `Authorization: Bearer <key>`.
+    pub admin_key: Option<Secret>,
+    /// Largest request body accepted; larger bodies get 413.
+    #[serde(default = "default_max_body")]
+    pub max_body: Size,
+    /// Most events in one `POST /v1/events` batch.
+    #[serde(default = "default_max_batch")]
+    pub max_batch_events: usize,
+    /// Requests taking longer are answered 503 (the work already durable stays).
+    #[serde(default = "default_timeout")]
+    pub request_timeout: Span,
+    /// Projection snapshot after this many events.
+    #[serde(default = "default_snapshot_every")]
+    pub snapshot_every: u64,
+}
+
+fn default_listen() -> SocketAddr {
+    "127.0.0.1:8080".parse().expect("valid default")
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./crossdock-data")
+}
+fn default_max_body() -> Size {
+    Size(8 << 20)
+}
+fn default_max_batch() -> usize {
+    10_000
+}
+fn default_timeout() -> Span {
+    Span(Duration::from_secs(30))
+}
+fn default_snapshot_every() -> u64 {
+    1_000_000
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: default_listen(),
+            data_dir: default_data_dir(),
+            admin_key: None,
+            max_body: default_max_body(),
+            max_batch_events: default_max_batch(),
+            request_timeout: default_timeout(),
+            snapshot_every: default_snapshot_every(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Display name.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub tenant: TenantId,
+    pub kind: NodeKind,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    #[serde(default)]
+    pub cutoffs: Vec<Cutoff>,
+    #[serde(default)]
+    pub capacity_units_per_day: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    pub kind: ConnectionKind,
+    pub tenant: TenantId,
+    /// Webhook signing secret (HMAC). Required for inbound webhooks.
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// The previous secret, still accepted while a rotation is under way.
+    #[serde(default)]
+    pub previous_secret: Option<Secret>,
+    /// Nodes this connection reports for (WMS); events for other nodes are refused.
+    #[serde(default)]
+    pub nodes: Vec<NodeId>,
+    /// `canonical` or a path to a mapping file.
+    #[serde(default)]
+    pub mapping: Option<String>,
+    /// Base URL for outbound calls.
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+impl ConnectionConfig {
+    /// Secrets accepted for inbound signatures, current first.
+    pub fn secrets(&self) -> Vec<&[u8]> {
+        [&self.secret, &self.previous_secret]
+            .into_iter()
+            .flatten()
+            .map(|s| s.expose().as_bytes())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub tenants: BTreeMap<TenantId, TenantConfig>,
+    #[serde(default)]
+    pub nodes: BTreeMap<NodeId, NodeConfig>,
+    #[serde(default)]
+    pub connections: BTreeMap<ConnectionId, ConnectionConfig>,
+}
+
+/// Overrides from the command line (highest precedence).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads the file (if any), applies `CROSSDOCK_*` variables, then flags.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| config_error(path.display().to_string(), e.to_string()))?;
+                Config::parse(&text)?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        if let Some(listen) = overrides.listen {
+            config.server.listen = listen;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            config.server.data_dir = dir.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| config_error("(file)", e.to_string()))?;
+        serde_path_to_error::deserialize(de).map_err(|e| config_error(e.path().to_string(), e.inner().message().to_owned()))
+    }
+
+    /// `CROSSDOCK_LISTEN`, `CROSSDOCK_DATA_DIR`, `CROSSDOCK_ADMIN_KEY`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(listen) = var("CROSSDOCK_LISTEN") {
+            self.server.listen = listen
+                .parse()
+                .map_err(|_| config_error("CROSSDOCK_LISTEN", format!("`{listen}` is not an address like 127.0.0.1:8080")))?;
+        }
+        if let Some(dir) = var("CROSSDOCK_DATA_DIR") {
+            self.server.data_dir = PathBuf::from(dir);
+        }
+        if let Some(key) = var("CROSSDOCK_ADMIN_KEY").filter(|k| !k.is_empty()) {
+            self.server.admin_key = Some(Secret(key));
+        }
+        Ok(())
+    }
+
+    /// Cross-references: every node and connection names a configured tenant,
+    /// every connection node exists and belongs to the same tenant.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (id, node) in &self.nodes {
+            if !self.tenants.contains_key(&node.tenant) {
+                return Err(config_error(
+                    format!("nodes.{id}.tenant"),
+                    format!("tenant `{}` is not configured under [tenants]", node.tenant),
+                ));
+            }
+        }
+        for (id, conn) in &self.connections {
+            if !self.tenants.contains_key(&conn.tenant) {
+                return Err(config_error(
+                    format!("connections.{id}.tenant"),
+                    format!("tenant `{}` is not configured under [tenants]", conn.tenant),
+                ));
+            }
+            for node in &conn.nodes {
+                match self.nodes.get(node) {
+                    None => {
+                        return Err(config_error(
+                            format!("connections.{id}.nodes"),
+                            format!("node `{node}` is not configured under [nodes]"),
+                        ));
+                    }
+                    Some(n) if n.tenant != conn.tenant => {
+                        return Err(config_error(
+                            format!("connections.{id}.nodes"),
+                            format!("node `{node}` belongs to tenant `{}`", n.tenant),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            let webhook = matches!(
+                conn.kind,
+                ConnectionKind::Shopify | ConnectionKind::Wms | ConnectionKind::Helpdesk | ConnectionKind::Woocommerce
+            );
+            if webhook && conn.secret.is_none() {
+                return Err(config_error(
+                    format!("connections.{id}.secret"),
+                    "a webhook connection needs a signing secret",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tenant assumed when a request names none: the only one configured.
+    pub fn default_tenant(&self) -> Option<&TenantId> {
+        match self.tenants.len() {
+            1 => self.tenants.keys().next(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_path() {
+        let err = Config::parse("[server]\nlisten = \"127.0.0.1:9\"\nlisen = 1\n").unwrap_err();
+        assert!(err.key.contains("server"), "{err}");
+        assert!(err.message.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn inline_secrets_are_refused() {
+        let err = Config::parse("[server]\nadmin_key = \"hunter2\"\n").unwrap_err();
+        assert_eq!(err.key, "server.admin_key");
+        assert!(err.message.contains("env:NAME"));
+    }
+
+    #[test]
+    fn file_secrets_are_read_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        let config = Config::parse(&format!("[server]\nadmin_key = \"file:{}\"\n", path.display())).unwrap();
+        let key = config.server.admin_key.unwrap();
+        assert_eq!(key.expose(), "s3cret");
+        assert_eq!(format!("{key:?}"), "Secret(***)");
+    }
+
+    #[test]
+    fn env_overrides_file_and_flags_override_env() {
+        let mut config = Config::parse("[server]\nlisten = \"127.0.0.1:1000\"\n").unwrap();
+        config
+            .apply_env(|n| (n == "CROSSDOCK_LISTEN").then(|| "127.0.0.1:2000".to_owned()))
+            .unwrap();
+        assert_eq!(config.server.listen.port(), 2000);
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../crossdock.example.toml")).unwrap();
+        // The example names env: secrets; point them at files for the test.
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "x").unwrap();
+        let text = text
+            .lines()
+            .map(|l| match l.split_once("= \"env:") {
+                Some((k, _)) => format!("{k}= \"file:{}\"", secret.display()),
+                None => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = Config::parse(&text).unwrap();
+        config.validate().unwrap();
+        assert!(!config.nodes.is_empty() && !config.connections.is_empty());
+    }
+
+    #[test]
+    fn sizes_and_spans() {
+        assert_eq!(Size::parse("8MiB").unwrap().0, 8 << 20);
+        assert_eq!(Span::parse("250ms").unwrap().0, Duration::from_millis(250));
+        assert!(Span::parse("5 parsecs").is_err());
+    }
+}

@@ -1,0 +1,447 @@
+//! Route table and handlers.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use model::TenantId;
+use model::inventory::InventoryView;
+use model::order::OrderStatus;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use store::{OrderQuery, Receipt};
+use subtle::ConstantTimeEq;
+
+use crate::config::ConnectionConfig;
+use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
+use crate::{ApiError, App, dashboard, metrics_setup};
+
+const OPENAPI: &str = include_str!("../openapi.json");
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/events", post(post_events))
+        .route("/v1/orders", get(list_orders))
+        .route("/v1/orders/{id}", get(get_order))
+        .route("/v1/inventory/{sku}", get(get_inventory))
+        .route("/v1/stats", get(stats))
+        .route("/webhooks/shopify/{connection}", post(shopify_webhook))
+        .route("/webhooks/wms/{connection}", post(wms_webhook))
+        .route("/webhooks/helpdesk/{connection}", post(helpdesk_webhook))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "No such endpoint. Hint: see /openapi.json.") })
+}
+
+fn digest(s: &[u8]) -> [u8; 32] {
+    Sha256::digest(s).into()
+}
+
+/// Whether the request carries the admin API key (constant-time compare).
+fn has_admin_key(app: &App, headers: &HeaderMap) -> bool {
+    let Some(expected) = &app.config.server.admin_key else {
+        return false;
+    };
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    bool::from(digest(given.trim().as_bytes()).ct_eq(&digest(expected.expose().as_bytes())))
+}
+
+fn authorize(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    if has_admin_key(app, headers) {
+        Ok(())
+    } else {
+        metrics::counter!("crossdock_auth_failures_total").increment(1);
+        Err(ApiError::unauthorized())
+    }
+}
+
+/// The body bytes, with axum's own rejections turned into our error shape.
+fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    bytes.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "payload_too_large",
+                "The body is larger than this server accepts (server.max_body). Hint: split the batch.",
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", rejection.body_text())
+        }
+    })
+}
+
+fn tenant_param(app: &App, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
+    match params.get("tenant") {
+        Some(raw) => {
+            let tenant = TenantId::parse(raw).map_err(|e| ApiError::from(e).field("tenant"))?;
+            if app.config.tenants.contains_key(&tenant) {
+                Ok(tenant)
+            } else {
+                Err(ApiError::not_found("tenant", raw))
+            }
+        }
+        None => app.config.default_tenant().cloned().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "tenant_required",
+                "Several tenants are configured: add `?tenant=`.",
+            )
+            .field("tenant")
+        }),
+    }
+}
+
+fn receipt_response(receipt: Receipt) -> Response {
+    let duplicates = receipt.outcomes.iter().filter(|o| o.duplicate).count();
+    Json(json!({
+        "accepted": receipt.outcomes.len() - duplicates,
+        "duplicates": duplicates,
+        "idempotent_replay": receipt.idempotent_replay,
+        "events": receipt.outcomes,
+    }))
+    .into_response()
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(app): State<App>) -> Response {
+    let store = app.store.clone();
+    match tokio::task::spawn_blocking(move || store.event_count()).await {
+        Ok(Ok(events)) => Json(json!({"status": "ready", "events": events})).into_response(),
+        _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "The store is not readable yet.").into_response(),
+    }
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    let store = app.store.clone();
+    if let Ok(Ok(stats)) = tokio::task::spawn_blocking(move || store.stats()).await {
+        metrics::gauge!("crossdock_outbox_depth").set(stats.outbox_depth as f64);
+        metrics::gauge!("crossdock_log_last_seq").set(stats.last_seq as f64);
+        for (status, count) in OrderStatus::ALL.iter().zip(stats.counters.orders_by_status) {
+            metrics::gauge!("crossdock_orders", "status" => status.as_str()).set(count as f64);
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics_setup::render()).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn post_events(State(app): State<App>, headers: HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    require_json(&headers)?;
+    let bytes = body(bytes)?;
+    let batch: EventBatch = parse_json(&bytes)?;
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_idempotency_key",
+                        "Idempotency-Key must be printable ASCII.",
+                    )
+                    .field("Idempotency-Key")
+                })?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let receipt = ingest(
+        &app,
+        batch.events,
+        Origin {
+            prefix: "events",
+            connection: None,
+        },
+        key.map(|k| (k, &bytes[..])),
+    )
+    .await?;
+    Ok(receipt_response(receipt))
+}
+
+async fn get_order(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    let store = app.store.clone();
+    let lookup = id.clone();
+    let order = tokio::task::spawn_blocking(move || store.order(&tenant, &lookup))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    match order {
+        Some(order) => Ok(Json(order).into_response()),
+        None => Err(ApiError::not_found("order", &id)),
+    }
+}
+
+fn parse_time(params: &HashMap<String, String>, name: &str) -> Result<Option<jiff::Timestamp>, ApiError> {
+    params
+        .get(name)
+        .map(|raw| {
+            raw.parse::<jiff::Timestamp>()
+                .or_else(|_| {
+                    raw.parse::<jiff::civil::Date>()
+                        .map(|d| d.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or_default())
+                })
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_time",
+                        format!("`{raw}` is not an RFC 3339 time or a YYYY-MM-DD date."),
+                    )
+                    .field(name)
+                })
+        })
+        .transpose()
+}
+
+async fn list_orders(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    const KNOWN: [&str; 8] = ["tenant", "customer", "status", "po", "since", "until", "cursor", "limit"];
+    if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_parameter",
+            format!("Unknown query parameter `{unknown}`; known: {}.", KNOWN.join(", ")),
+        )
+        .field(unknown.clone()));
+    }
+    let tenant = tenant_param(&app, &params)?;
+    let status = match params.get("status") {
+        Some(raw) => Some(OrderStatus::parse(raw).ok_or_else(|| {
+            let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_status",
+                format!("`{raw}` is not an order status; one of {}.", known.join(", ")),
+            )
+            .field("status")
+        })?),
+        None => None,
+    };
+    let limit = match params.get("limit") {
+        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=500).contains(n)).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_limit", "limit is a whole number from 1 to 500.").field("limit")
+        })?,
+        None => 50,
+    };
+    let query = OrderQuery {
+        customer: params.get("customer").cloned(),
+        status,
+        po: params.get("po").cloned(),
+        since: parse_time(&params, "since")?,
+        until: parse_time(&params, "until")?,
+    };
+    let cursor = params.get("cursor").cloned();
+    let store = app.store.clone();
+    let page = tokio::task::spawn_blocking(move || store.orders(&tenant, &query, cursor.as_deref(), limit))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    Ok(Json(page).into_response())
+}
+
+async fn get_inventory(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    let parsed = model::Sku::parse(&sku).map_err(|e| ApiError::from(e).field("sku"))?;
+    if !app.store.knows_item(&tenant, &sku) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_sku",
+            format!("SKU `{sku}` is not known for tenant `{tenant}`. Hint: send an item.upserted event or an inventory event for it."),
+        )
+        .field("sku"));
+    }
+    let positions = app
+        .store
+        .inventory(&tenant, &sku)
+        .into_iter()
+        .filter_map(|(node, buckets)| model::NodeId::parse(&node).ok().map(|n| (n, buckets)))
+        .collect();
+    Ok(Json(InventoryView::from_positions(parsed, positions)).into_response())
+}
+
+async fn stats(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let store = app.store.clone();
+    let stats = tokio::task::spawn_blocking(move || store.stats())
+        .await
+        .map_err(|_| ApiError::internal())??;
+    let by_status: serde_json::Map<String, serde_json::Value> = OrderStatus::ALL
+        .iter()
+        .zip(stats.counters.orders_by_status)
+        .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
+        .collect();
+    Ok(Json(json!({
+        "events": stats.counters.events,
+        "last_seq": stats.last_seq,
+        "orders_by_status": by_status,
+        "orders_with_exceptions": stats.counters.orders_with_exceptions,
+        "items": stats.counters.items,
+        "outbox_depth": stats.outbox_depth,
+        "started_at": app.started,
+    }))
+    .into_response())
+}
+
+/// The configured connection of the expected kind, or 404.
+fn connection<'a>(app: &'a App, id: &str, kind: model::tenant::ConnectionKind) -> Result<(&'a str, &'a ConnectionConfig), ApiError> {
+    app.config
+        .connections
+        .iter()
+        .find(|(k, c)| k.as_str() == id && c.kind == kind)
+        .map(|(k, c)| (k.as_str(), c))
+        .ok_or_else(|| ApiError::not_found("connection", id).field("connection"))
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// GitHub-style `X-Crossdock-Signature`, or an API key in `Authorization`.
+fn verify_signed(app: &App, headers: &HeaderMap, conn: &ConnectionConfig, body: &[u8]) -> Result<(), ApiError> {
+    if has_admin_key(app, headers) {
+        return Ok(());
+    }
+    let valid = header_str(headers, "x-crossdock-signature")
+        .is_some_and(|sig| connectors::signature::verify_hex_sha256(&conn.secrets(), body, sig));
+    if valid {
+        Ok(())
+    } else {
+        metrics::counter!("crossdock_auth_failures_total").increment(1);
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "The webhook signature is missing or wrong. Hint: X-Crossdock-Signature: sha256=<hex HMAC-SHA256 of the raw body with the connection secret>.",
+        )
+        .field("X-Crossdock-Signature"))
+    }
+}
+
+async fn shopify_webhook(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Shopify)?;
+    let bytes = body(bytes)?;
+    let hmac = header_str(&headers, "x-shopify-hmac-sha256").unwrap_or_default();
+    if !connectors::signature::verify_shopify(&conn.secrets(), &bytes, hmac) {
+        metrics::counter!("crossdock_auth_failures_total").increment(1);
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "X-Shopify-Hmac-Sha256 is missing or does not match the body.",
+        )
+        .field("X-Shopify-Hmac-Sha256"));
+    }
+    let webhook = connectors::shopify::parse_headers(|name| header_str(&headers, name))?;
+    let events = match connectors::shopify::to_events(&webhook, &bytes, id) {
+        // Shopify retries a 4xx and finally drops the subscription: a verified
+        // delivery of a topic we do not handle is acknowledged and ignored.
+        Err(connectors::Error::UnsupportedTopic(topic)) => {
+            tracing::info!(connection = id, %topic, "Ignored a Shopify topic this connector does not handle.");
+            return Ok(
+                Json(json!({"accepted": 0, "duplicates": 0, "ignored": true, "reason": format!("topic `{topic}` is not handled")}))
+                    .into_response(),
+            );
+        }
+        other => other?,
+    };
+    let receipt = ingest(
+        &app,
+        events,
+        Origin {
+            prefix: "body",
+            connection: Some((id, conn)),
+        },
+        None,
+    )
+    .await?;
+    Ok(receipt_response(receipt))
+}
+
+async fn wms_webhook(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Wms)?;
+    let bytes = body(bytes)?;
+    verify_signed(&app, &headers, conn, &bytes)?;
+    require_json(&headers)?;
+    let events = connectors::wms::to_events(&bytes, id)?;
+    let receipt = ingest(
+        &app,
+        events,
+        Origin {
+            prefix: "body",
+            connection: Some((id, conn)),
+        },
+        None,
+    )
+    .await?;
+    Ok(receipt_response(receipt))
+}
+
+async fn helpdesk_webhook(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Helpdesk)?;
+    let bytes = body(bytes)?;
+    verify_signed(&app, &headers, conn, &bytes)?;
+    require_json(&headers)?;
+    let event = connectors::helpdesk::to_event(&bytes, id)?;
+    let receipt = ingest(
+        &app,
+        vec![event],
+        Origin {
+            prefix: "body",
+            connection: Some((id, conn)),
+        },
+        None,
+    )
+    .await?;
+    Ok(receipt_response(receipt))
+}
+
+pub(crate) fn html(body: &'static str) -> Html<&'static str> {
+    Html(body)
+}
