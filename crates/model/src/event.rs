@@ -6,6 +6,7 @@
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use crate::inventory::{Reservation, ReservationReleased};
 use crate::item::Item;
 use crate::ops::{Asn, LineQty, PurchaseOrder, Receipt, WarehouseException};
 use crate::order::OrderData;
@@ -192,6 +193,8 @@ canonical_events! {
     PoUpdated(PurchaseOrder) = "po.updated",
     AsnCreated(Asn) = "asn.created",
     TicketCreated(Ticket) = "ticket.created",
+    ReservationCreated(Reservation) = "reservation.created",
+    ReservationReleased(ReservationReleased) = "reservation.released",
 }
 
 /// Marks a path nested inside an error message: when `data` comes before

@@ -14,6 +14,9 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Structured specifics, e.g. the shortfall per SKU of a refused reservation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -23,6 +26,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            details: None,
         }
     }
 
@@ -72,6 +76,7 @@ impl From<model::Error> for ApiError {
             code: e.code,
             message: e.message,
             field: e.field,
+            details: None,
         }
     }
 }
@@ -99,12 +104,26 @@ impl From<store::Error> for ApiError {
                 format!("Idempotency-Key `{key}` was used before with a different body. Hint: use a new key for a new request."),
             )
             .field("Idempotency-Key"),
-            E::IdempotencyInFlight(key) => ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_key_in_use",
-                format!("A request with Idempotency-Key `{key}` is still being processed; retry shortly."),
+            E::UnknownSku { index, sku, tenant } => ApiError::invalid(
+                "unknown_sku",
+                format!("SKU `{sku}` is not known for tenant `{tenant}`. Hint: send an item.upserted event or an inventory event for it, or check the connection's SKU mapping."),
             )
-            .field("Idempotency-Key"),
+            .field(format!("lines[{index}].sku")),
+            E::InsufficientStock(shortfalls) => {
+                let list: Vec<String> = shortfalls
+                    .iter()
+                    .map(|s| format!("`{}`{}: {} requested, {} available", s.sku, s.node.as_ref().map(|n| format!(" at `{n}`")).unwrap_or_default(), s.requested, s.available))
+                    .collect();
+                let mut err = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "insufficient_stock",
+                    format!("Not enough stock: {}. Nothing was reserved. Hint: send \"mode\": \"partial\" to reserve what is there and backorder the rest.", list.join("; ")),
+                )
+                .field("lines");
+                err.details = serde_json::to_value(shortfalls).ok().map(|s| serde_json::json!({ "shortfalls": s }));
+                err
+            }
+            E::UnknownReservation(id) => ApiError::not_found("active reservation", id),
             E::InvalidCursor(c) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", format!("`{c}` is not a cursor this list returned.")).field("cursor"),
             E::Invalid(m) => ApiError::invalid("invalid_request", m.clone()),
             E::Closed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "crossdock is shutting down; retry against another instance or shortly."),
@@ -129,6 +148,7 @@ impl From<connectors::Error> for ApiError {
             code: e.code(),
             message: e.to_string(),
             field: e.field(),
+            details: None,
         }
     }
 }

@@ -127,6 +127,16 @@ pub async fn ingest(
     };
     for (i, event) in events.iter_mut().enumerate() {
         let at = |field: &str| origin.field(i, field);
+        if matches!(
+            event.body.kind(),
+            model::EventKind::ReservationCreated | model::EventKind::ReservationReleased
+        ) {
+            return Err(ApiError::invalid(
+                "reserved_event_type",
+                "Reservation events are written by crossdock itself, after checking stock. Hint: use POST /v1/reservations and DELETE /v1/reservations/{id}.",
+            )
+            .field(at("type")));
+        }
         event.validate().map_err(|e| {
             let field = e.field.clone().map(|f| at(&f));
             ApiError {

@@ -5,6 +5,7 @@ pub mod config;
 mod dashboard;
 mod error;
 mod ingest;
+mod inventory;
 mod metrics_setup;
 mod routes;
 

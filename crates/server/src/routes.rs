@@ -10,7 +10,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use model::TenantId;
-use model::inventory::InventoryView;
 use model::order::OrderStatus;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -19,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, dashboard, metrics_setup};
+use crate::{ApiError, App, dashboard, inventory, metrics_setup};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -33,7 +32,10 @@ pub fn routes() -> Router<App> {
         .route("/v1/events", post(post_events))
         .route("/v1/orders", get(list_orders))
         .route("/v1/orders/{id}", get(get_order))
-        .route("/v1/inventory/{sku}", get(get_inventory))
+        .route("/v1/inventory/{sku}", get(inventory::get_inventory))
+        .route("/v1/reservations", post(inventory::post_reservation))
+        .route("/v1/reservations/{id}", axum::routing::delete(inventory::delete_reservation))
+        .route("/v1/availability", post(inventory::post_availability))
         .route("/v1/stats", get(stats))
         .route("/webhooks/shopify/{connection}", post(shopify_webhook))
         .route("/webhooks/wms/{connection}", post(wms_webhook))
@@ -60,7 +62,7 @@ fn has_admin_key(app: &App, headers: &HeaderMap) -> bool {
     bool::from(digest(given.trim().as_bytes()).ct_eq(&digest(expected.expose().as_bytes())))
 }
 
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn authorize(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     if has_admin_key(app, headers) {
         Ok(())
     } else {
@@ -70,7 +72,7 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// The body bytes, with axum's own rejections turned into our error shape.
-fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(crate) fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     bytes.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -85,7 +87,7 @@ fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
-fn tenant_param(app: &App, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
+pub(crate) fn tenant_param(app: &App, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
     match params.get("tenant") {
         Some(raw) => {
             let tenant = TenantId::parse(raw).map_err(|e| ApiError::from(e).field("tenant"))?;
@@ -265,32 +267,6 @@ async fn list_orders(
         .await
         .map_err(|_| ApiError::internal())??;
     Ok(Json(page).into_response())
-}
-
-async fn get_inventory(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(sku): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
-    let parsed = model::Sku::parse(&sku).map_err(|e| ApiError::from(e).field("sku"))?;
-    if !app.store.knows_item(&tenant, &sku) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_sku",
-            format!("SKU `{sku}` is not known for tenant `{tenant}`. Hint: send an item.upserted event or an inventory event for it."),
-        )
-        .field("sku"));
-    }
-    let positions = app
-        .store
-        .inventory(&tenant, &sku)
-        .into_iter()
-        .filter_map(|(node, buckets)| model::NodeId::parse(&node).ok().map(|n| (n, buckets)))
-        .collect();
-    Ok(Json(InventoryView::from_positions(parsed, positions)).into_response())
 }
 
 async fn stats(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -11,8 +11,12 @@ pub enum Error {
     },
     #[error("idempotency key `{0}` was already used with a different request body")]
     IdempotencyConflict(String),
-    #[error("a request with idempotency key `{0}` is still being processed")]
-    IdempotencyInFlight(String),
+    #[error("line {index}: SKU `{sku}` is not known for tenant `{tenant}`")]
+    UnknownSku { index: usize, sku: String, tenant: String },
+    #[error("not enough stock for {} SKU(s)", .0.len())]
+    InsufficientStock(Vec<model::inventory::Shortfall>),
+    #[error("no active reservation `{0}`")]
+    UnknownReservation(String),
     #[error("invalid cursor `{0}`")]
     InvalidCursor(String),
     #[error("{0}")]

@@ -106,12 +106,33 @@ pub struct Stats {
     pub outbox_depth: u64,
 }
 
+/// A reservation request, checked for shape by the caller; the writer decides it.
+#[derive(Debug, Clone)]
+pub struct ReserveRequest {
+    pub tenant: TenantId,
+    pub order_id: Option<model::OrderId>,
+    pub lines: Vec<model::inventory::DemandLine>,
+    pub mode: model::inventory::ReservationMode,
+    pub expires_at: Timestamp,
+}
+
 pub(crate) enum Job {
     Append {
         events: Vec<Event>,
         idempotency: Option<IdempotencyKey>,
         reply: oneshot::Sender<Result<Receipt, Error>>,
     },
+    Reserve {
+        request: ReserveRequest,
+        reply: oneshot::Sender<Result<model::inventory::Reservation, Error>>,
+    },
+    Release {
+        tenant: TenantId,
+        reservation_id: String,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// Release reservations whose time ran out (sent by the expiry ticker).
+    Expire,
     Snapshot {
         reply: oneshot::Sender<Result<(), Error>>,
     },
@@ -152,7 +173,23 @@ impl Store {
         );
         let state = Arc::new(RwLock::new(state));
         let (tx, rx) = mpsc::channel(4096);
+        // Weak, so the ticker never keeps the writer's channel open.
+        let ticker = tx.downgrade();
         let writer = writer::spawn(conn, state.clone(), rx, options.clone(), replayed)?;
+        // Expiry ticks; the thread ends when the store closes its channel.
+        std::thread::Builder::new()
+            .name("crossdock-expiry".into())
+            .spawn(move || {
+                loop {
+                    std::thread::park_timeout(std::time::Duration::from_millis(500));
+                    match ticker.upgrade() {
+                        // A full queue means the writer is busy; the next tick will do.
+                        Some(jobs) => drop(jobs.try_send(Job::Expire)),
+                        None => break,
+                    }
+                }
+            })
+            .map_err(|e| Error::Io(format!("cannot start expiry thread: {e}")))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: options.data_dir.clone(),
@@ -190,6 +227,32 @@ impl Store {
         answer.await.map_err(|_| Error::Closed)?
     }
 
+    /// Reserves stock, deciding against the live positions inside the single
+    /// writer; durable when this returns `Ok`.
+    pub async fn reserve(&self, request: ReserveRequest) -> Result<model::inventory::Reservation, Error> {
+        if request.lines.is_empty() {
+            return Err(Error::Invalid("a reservation needs at least one line".into()));
+        }
+        let (reply, answer) = oneshot::channel();
+        self.sender()?
+            .send(Job::Reserve { request, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Gives an active reservation's units back.
+    pub async fn release(&self, tenant: &TenantId, reservation_id: &str) -> Result<(), Error> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Release {
+            tenant: tenant.clone(),
+            reservation_id: reservation_id.to_owned(),
+            reply,
+        };
+        self.sender()?.send(job).await.map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
     /// Writes a projection snapshot now.
     pub async fn snapshot(&self) -> Result<(), Error> {
         let (reply, answer) = oneshot::channel();
@@ -215,12 +278,12 @@ impl Store {
         read::orders(self, tenant, query, cursor, limit)
     }
 
-    /// Inventory of one SKU per node.
-    pub fn inventory(&self, tenant: &TenantId, sku: &str) -> Vec<(String, model::inventory::Buckets)> {
+    /// Inventory of one SKU per node, and units backordered with no node.
+    pub fn inventory(&self, tenant: &TenantId, sku: &str) -> (Vec<(String, model::inventory::Buckets)>, i64) {
         let state = self.inner.state.read();
         match state.tenant_lookup(tenant.as_str()) {
             Some(t) => state.positions(t, sku),
-            None => Vec::new(),
+            None => (Vec::new(), 0),
         }
     }
 

@@ -12,6 +12,9 @@ use std::hash::{Hash, Hasher};
 use model::event::EventBody;
 use model::inventory::Buckets;
 use model::order::OrderStatus;
+use std::collections::{BTreeMap, BTreeSet};
+
+use model::inventory::{Reservation, ReservationReleased};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +72,19 @@ pub(crate) struct OrderSlot {
     lines: (u32, u16),
 }
 
+/// An active reservation, in interned form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ReservationSlot {
+    pub tenant: u16,
+    /// The order key it converts on (see `order_reservations`).
+    pub order: Option<Box<str>>,
+    /// (SKU, node, units still held).
+    pub lines: Vec<(u32, u32, i64)>,
+    /// (SKU, node or NONE, units backordered).
+    pub backordered: Vec<(u32, u32, i64)>,
+    pub expires_at: i64,
+}
+
 /// Totals the dashboard and metrics read without scanning.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Counters {
@@ -76,6 +92,7 @@ pub struct Counters {
     pub orders_by_status: [u64; OrderStatus::ALL.len()],
     pub orders_with_exceptions: u64,
     pub items: u64,
+    pub active_reservations: u64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -97,7 +114,18 @@ pub struct State {
     customers: FxHashMap<u64, Slot>,
     customer_next: Vec<[Slot; 2]>,
     pub(crate) inventory: FxHashMap<(u16, u32, u32), Buckets>,
+    /// Nodes holding a position per (tenant, SKU), for per-SKU reads and planning.
+    sku_nodes: FxHashMap<(u16, u32), Vec<u32>>,
     items: FxHashSet<(u16, u32)>,
+    /// Active reservations by number (`R-<n>`), newest last.
+    reservations: BTreeMap<u64, ReservationSlot>,
+    /// (expires_at, number) of active reservations, for expiry.
+    expiry: BTreeSet<(i64, u64)>,
+    /// Active reservation per order (canonical id or the reference given).
+    order_reservations: FxHashMap<Box<str>, u64>,
+    /// Units backordered without a node, per (tenant, SKU).
+    network_backorders: FxHashMap<(u16, u32), i64>,
+    pub(crate) next_reservation: u64,
     pub counters: Counters,
 }
 
@@ -256,6 +284,9 @@ impl State {
     }
 
     fn position(&mut self, tenant: u16, sku: u32, node: u32) -> &mut Buckets {
+        if !self.inventory.contains_key(&(tenant, sku, node)) {
+            self.sku_nodes.entry((tenant, sku)).or_default().push(node);
+        }
         self.inventory.entry((tenant, sku, node)).or_default()
     }
 
@@ -412,12 +443,14 @@ impl State {
                 let (sku, node) = (self.intern(adj.sku.as_str()), self.intern(adj.node.as_str()));
                 self.learn_item(tenant, sku);
                 self.position(tenant, sku, node).on_hand += adj.delta.units();
+                self.rebalance(tenant, sku, node);
             }
             EventBody::InventorySnapshot(snap) => {
                 let (sku, node) = (self.intern(snap.sku.as_str()), self.intern(snap.node.as_str()));
                 self.learn_item(tenant, sku);
                 // A count sets on-hand only: allocations owed to orders not yet shipped stay.
                 self.position(tenant, sku, node).on_hand = snap.on_hand.units();
+                self.rebalance(tenant, sku, node);
             }
             EventBody::ReceiptConfirmed(receipt) => {
                 let node = self.intern(receipt.node.as_str());
@@ -470,6 +503,8 @@ impl State {
                     }
                 }
             }
+            EventBody::ReservationCreated(r) => self.reserve(tenant, r),
+            EventBody::ReservationReleased(r) => self.release_reservation(r),
             EventBody::PoUpdated(_) | EventBody::TicketCreated(_) => {}
         }
     }
@@ -482,15 +517,23 @@ impl State {
     }
 
     /// Released orders hold their units at the node until shipped or cancelled.
+    /// Released orders hold their units at the node until shipped or
+    /// cancelled; a reservation made for the order converts into this allocation.
     fn allocate(&mut self, slot: Slot, tenant: u16, node: &str) {
         if self.orders[slot as usize].node != NONE {
             return;
         }
+        if let Some(number) = self.order_reservations.get(self.order_id(slot)).copied() {
+            self.unreserve(number);
+        }
         let node = self.intern(node);
         self.orders[slot as usize].node = node;
         let lines = self.order_lines(slot).to_vec();
-        for (sku, units) in lines {
-            self.position(tenant, sku, node).allocated += i64::from(units);
+        for (sku, units) in &lines {
+            self.position(tenant, *sku, node).allocated += i64::from(*units);
+        }
+        for (sku, _) in lines {
+            self.rebalance(tenant, sku, node);
         }
     }
 
@@ -520,16 +563,189 @@ impl State {
         self.orders[slot as usize].lines = (0, 0);
     }
 
-    /// Positions of one SKU, per node.
-    pub(crate) fn positions(&self, tenant: u16, sku: &str) -> Vec<(String, Buckets)> {
-        let Some(sku) = self.interned(sku) else { return Vec::new() };
+    /// Positions of one SKU, per node, with the warehouse-allocation
+    /// shortfall (allocations beyond stock) counted as backordered.
+    pub(crate) fn positions(&self, tenant: u16, sku: &str) -> (Vec<(String, Buckets)>, i64) {
+        let Some(sku) = self.interned(sku) else { return (Vec::new(), 0) };
         let mut out: Vec<(String, Buckets)> = self
-            .inventory
-            .iter()
-            .filter(|((t, s, _), _)| *t == tenant && *s == sku)
-            .map(|((_, _, node), buckets)| (self.string(*node).to_owned(), *buckets))
+            .sku_nodes
+            .get(&(tenant, sku))
+            .into_iter()
+            .flatten()
+            .filter_map(|node| {
+                let mut b = *self.inventory.get(&(tenant, sku, *node))?;
+                b.backordered += (b.allocated - (b.on_hand - b.held).max(0)).max(0);
+                Some((self.string(*node).to_owned(), b))
+            })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        (out, self.network_backorders.get(&(tenant, sku)).copied().unwrap_or(0))
     }
+
+    /// ATP of one SKU at one node, by name (0 when unknown).
+    pub(crate) fn atp(&self, tenant: u16, sku: &str, node: &str) -> i64 {
+        match (self.interned(sku), self.interned(node)) {
+            (Some(s), Some(n)) => self.inventory.get(&(tenant, s, n)).map(|b| b.atp()).unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Nodes holding a position for the SKU, by name.
+    pub(crate) fn nodes_of(&self, tenant: u16, sku: &str) -> Vec<String> {
+        let Some(s) = self.interned(sku) else { return Vec::new() };
+        self.sku_nodes
+            .get(&(tenant, s))
+            .into_iter()
+            .flatten()
+            .map(|n| self.string(*n).to_owned())
+            .collect()
+    }
+
+    /// The next reservation id; the writer names a reservation before logging it.
+    pub(crate) fn reservation_id(&self) -> String {
+        format!("R-{}", self.next_reservation + 1)
+    }
+
+    /// Whether an active reservation with this id belongs to the tenant.
+    pub(crate) fn has_reservation(&self, tenant: u16, id: &str) -> bool {
+        parse_reservation_id(id)
+            .and_then(|n| self.reservations.get(&n))
+            .is_some_and(|r| r.tenant == tenant)
+    }
+
+    /// Reservations whose time ran out by `now` (unix µs), as (tenant index, id).
+    pub(crate) fn expired_reservations(&self, now: i64) -> Vec<(u16, String)> {
+        self.expiry
+            .range(..(now, u64::MAX))
+            .filter_map(|(_, n)| self.reservations.get(n).map(|r| (r.tenant, format!("R-{n}"))))
+            .collect()
+    }
+
+    pub(crate) fn tenant_name(&self, tenant: u16) -> &str {
+        &self.tenants[tenant as usize]
+    }
+
+    fn reserve(&mut self, tenant: u16, r: &Reservation) {
+        let Some(number) = parse_reservation_id(&r.reservation_id) else {
+            return;
+        };
+        self.next_reservation = self.next_reservation.max(number);
+        let mut lines = Vec::with_capacity(r.lines.len());
+        for line in &r.lines {
+            let (sku, node) = (self.intern(line.sku.as_str()), self.intern(line.node.as_str()));
+            self.position(tenant, sku, node).reserved += line.quantity.units();
+            lines.push((sku, node, line.quantity.units()));
+        }
+        let mut backordered = Vec::new();
+        for b in &r.backordered {
+            let sku = self.intern(b.sku.as_str());
+            let units = b.quantity.units();
+            match &b.node {
+                Some(node) => {
+                    let node = self.intern(node.as_str());
+                    self.position(tenant, sku, node).backordered += units;
+                    backordered.push((sku, node, units));
+                }
+                None => {
+                    *self.network_backorders.entry((tenant, sku)).or_default() += units;
+                    backordered.push((sku, NONE, units));
+                }
+            }
+        }
+        // Link to the order it will convert on: its canonical id when known.
+        let order = r.order_id.as_ref().map(|o| match self.resolve(tenant, o.as_str()) {
+            Ok(Some(slot)) => Box::<str>::from(self.order_id(slot)),
+            _ => Box::<str>::from(o.as_str()),
+        });
+        if let Some(order) = &order {
+            self.order_reservations.insert(order.clone(), number);
+        }
+        let expires_at = r.expires_at.as_microsecond();
+        self.expiry.insert((expires_at, number));
+        self.reservations.insert(
+            number,
+            ReservationSlot {
+                tenant,
+                order,
+                lines,
+                backordered,
+                expires_at,
+            },
+        );
+        self.counters.active_reservations += 1;
+        for (sku, node, _) in self.reservations[&number].lines.clone() {
+            self.rebalance(tenant, sku, node);
+        }
+    }
+
+    /// Gives a reservation's units back. Returns whether it was active.
+    fn unreserve(&mut self, number: u64) -> bool {
+        let Some(r) = self.reservations.remove(&number) else { return false };
+        self.expiry.remove(&(r.expires_at, number));
+        if let Some(order) = &r.order
+            && self.order_reservations.get(order) == Some(&number)
+        {
+            self.order_reservations.remove(order);
+        }
+        for (sku, node, units) in r.lines {
+            self.position(r.tenant, sku, node).reserved -= units;
+        }
+        for (sku, node, units) in r.backordered {
+            if node == NONE {
+                *self.network_backorders.entry((r.tenant, sku)).or_default() -= units;
+            } else {
+                self.position(r.tenant, sku, node).backordered -= units;
+            }
+        }
+        self.counters.active_reservations -= 1;
+        true
+    }
+
+    fn release_reservation(&mut self, released: &ReservationReleased) {
+        if let Some(number) = parse_reservation_id(&released.reservation_id) {
+            self.unreserve(number);
+        }
+    }
+
+    /// Keeps soft reservations within what is physically there. When stock
+    /// shrinks (a count, damage, a larger allocation) below what is committed,
+    /// the newest reservations at the position give units up; those units are
+    /// recorded as backordered on the reservation, never silently oversold.
+    fn rebalance(&mut self, tenant: u16, sku: u32, node: u32) {
+        let Some(b) = self.inventory.get(&(tenant, sku, node)) else {
+            return;
+        };
+        let mut excess = b.committed() - (b.on_hand - b.held).max(0);
+        if excess <= 0 || b.reserved <= 0 {
+            return;
+        }
+        let holders: Vec<u64> = self
+            .reservations
+            .iter()
+            .rev()
+            .filter(|(_, r)| r.tenant == tenant && r.lines.iter().any(|l| l.0 == sku && l.1 == node && l.2 > 0))
+            .map(|(n, _)| *n)
+            .collect();
+        for number in holders {
+            if excess <= 0 {
+                break;
+            }
+            let r = self.reservations.get_mut(&number).expect("listed above");
+            let line = r.lines.iter_mut().find(|l| l.0 == sku && l.1 == node).expect("filtered above");
+            let take = line.2.min(excess);
+            line.2 -= take;
+            match r.backordered.iter_mut().find(|l| l.0 == sku && l.1 == node) {
+                Some(b) => b.2 += take,
+                None => r.backordered.push((sku, node, take)),
+            }
+            let position = self.inventory.get_mut(&(tenant, sku, node)).expect("checked above");
+            position.reserved -= take;
+            position.backordered += take;
+            excess -= take;
+        }
+    }
+}
+
+pub(crate) fn parse_reservation_id(id: &str) -> Option<u64> {
+    id.strip_prefix("R-")?.parse().ok()
 }

@@ -1,18 +1,28 @@
-//! The single writer: group commit of queued appends.
+//! The single writer: group commit of queued requests.
+//!
+//! Per group, one transaction. Each request is checked whole first; then
+//! each of its events is inserted and, if new, applied to the projection at
+//! once, so the next request in the same group (a reservation racing for the
+//! same units) decides on up-to-date numbers. The group is then committed —
+//! one fsync — and only then is any sender answered. Readers may see a
+//! group's effects a few milliseconds before its fsync completes (early lock
+//! release); nothing is acknowledged before it. If the commit fails, the
+//! projection is rebuilt from what is on disk and every request of the group
+//! is answered with the error.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use model::Event;
 use model::event::EventBody;
+use model::inventory::{ReleaseReason, Reservation, ReservationPlan, ReservationReleased, plan_reservation};
+use model::{Event, NodeId, Sku, TenantId};
 use parking_lot::RwLock;
-use rusqlite::{Connection, OptionalExtension, params};
-use rustc_hash::FxHashMap;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::state::State;
-use crate::{Error, EventOutcome, IdempotencyKey, Job, Options, Receipt, micros, snapshot};
+use crate::{Error, EventOutcome, IdempotencyKey, Job, Options, Receipt, ReserveRequest, micros, snapshot};
 
 pub(crate) fn spawn(
     conn: Connection,
@@ -42,55 +52,47 @@ struct Writer {
     since_snapshot: u64,
 }
 
-/// A newly logged event, to apply to the projection once committed.
-struct Written {
-    tenant: String,
-    seq: u64,
-    subject: String,
-    at: i64,
-    body: EventBody,
+/// An answer waiting for the group's commit.
+enum Answer {
+    Append(oneshot::Sender<Result<Receipt, Error>>, Result<Receipt, Error>),
+    Reserve(oneshot::Sender<Result<Reservation, Error>>, Result<Reservation, Error>),
+    Release(oneshot::Sender<Result<(), Error>>, Result<(), Error>),
 }
 
-/// One append request inside a group, with what the resolve step decided.
-struct Pending {
-    events: Vec<Event>,
-    idempotency: Option<IdempotencyKey>,
-    reply: oneshot::Sender<Result<Receipt, Error>>,
-    /// Canonical subject of each event.
-    subjects: Vec<String>,
-    /// Set when the request is answered without writing (error or stored replay).
-    answer: Option<Result<Receipt, Error>>,
+impl Answer {
+    fn fail(self, error: &str) -> Answer {
+        let e = || Error::Storage(error.to_owned());
+        match self {
+            Answer::Append(tx, _) => Answer::Append(tx, Err(e())),
+            Answer::Reserve(tx, _) => Answer::Reserve(tx, Err(e())),
+            Answer::Release(tx, _) => Answer::Release(tx, Err(e())),
+        }
+    }
+
+    fn send(self) {
+        match self {
+            Answer::Append(tx, r) => drop(tx.send(r)),
+            Answer::Reserve(tx, r) => drop(tx.send(r)),
+            Answer::Release(tx, r) => drop(tx.send(r)),
+        }
+    }
 }
 
 impl Writer {
     fn run(&mut self, mut jobs: mpsc::Receiver<Job>) {
         while let Some(first) = jobs.blocking_recv() {
-            let mut group = Vec::new();
-            let mut size = 0;
-            let mut next = Some(first);
-            while let Some(job) = next.take() {
-                match job {
-                    Job::Append {
-                        events,
-                        idempotency,
-                        reply,
-                    } => {
-                        size += events.len().max(1);
-                        group.push(Pending {
-                            events,
-                            idempotency,
-                            reply,
-                            subjects: Vec::new(),
-                            answer: None,
-                        });
+            let mut group = vec![first];
+            let mut size = 1;
+            while size < self.options.max_group_events {
+                match jobs.try_recv() {
+                    Ok(job) => {
+                        size += match &job {
+                            Job::Append { events, .. } => events.len().max(1),
+                            _ => 1,
+                        };
+                        group.push(job);
                     }
-                    Job::Snapshot { reply } => {
-                        self.commit_group(std::mem::take(&mut group));
-                        let _ = reply.send(self.snapshot());
-                    }
-                }
-                if size < self.options.max_group_events {
-                    next = jobs.try_recv().ok();
+                    Err(_) => break,
                 }
             }
             self.commit_group(group);
@@ -114,155 +116,260 @@ impl Writer {
         Ok(())
     }
 
-    fn commit_group(&mut self, mut group: Vec<Pending>) {
-        if group.is_empty() {
-            return;
-        }
+    fn commit_group(&mut self, group: Vec<Job>) {
         let started = Instant::now();
-        self.resolve(&mut group);
-        match self.insert(&mut group) {
-            Ok(written) => {
-                let mut state = self.state.write();
-                for w in &written {
-                    let t = state.tenant_index(&w.tenant);
-                    state.apply(w.seq, t, &w.subject, w.at, &w.body);
+        let mut answers = Vec::with_capacity(group.len());
+        let mut snapshots = Vec::new();
+        let state = self.state.clone();
+        let result = (|| -> Result<u64, Error> {
+            let tx = self.conn.transaction()?;
+            let mut step = Step {
+                tx: &tx,
+                state: &state,
+                received: micros(jiff::Timestamp::now()),
+                written: 0,
+            };
+            for job in group {
+                match job {
+                    Job::Append {
+                        events,
+                        idempotency,
+                        reply,
+                    } => {
+                        let result = step.append(events, idempotency);
+                        answers.push(Answer::Append(reply, result));
+                    }
+                    Job::Reserve { request, reply } => {
+                        let result = step.reserve(request);
+                        answers.push(Answer::Reserve(reply, result));
+                    }
+                    Job::Release {
+                        tenant,
+                        reservation_id,
+                        reply,
+                    } => {
+                        let result = step.release(&tenant, &reservation_id, ReleaseReason::Cancelled);
+                        answers.push(Answer::Release(reply, result));
+                    }
+                    Job::Expire => step.expire(),
+                    Job::Snapshot { reply } => snapshots.push(reply),
                 }
-                drop(state);
-                self.since_snapshot += written.len() as u64;
-                metrics::counter!("crossdock_events_appended_total").increment(written.len() as u64);
-                metrics::histogram!("crossdock_group_commit_events").record(written.len() as f64);
+            }
+            let written = step.written;
+            tx.commit()?;
+            Ok(written)
+        })();
+        match result {
+            Ok(written) => {
+                self.since_snapshot += written;
+                metrics::counter!("crossdock_events_appended_total").increment(written);
+                metrics::histogram!("crossdock_group_commit_events").record(written as f64);
                 metrics::histogram!("crossdock_append_seconds").record(started.elapsed().as_secs_f64());
             }
             Err(e) => {
-                tracing::error!(error = %e, "Group commit failed; no event of the group was written.");
-                for pending in group.iter_mut().filter(|p| p.answer.is_none()) {
-                    pending.answer = Some(Err(Error::Storage(e.to_string())));
+                tracing::error!(error = %e, "Group commit failed; no event of the group was written. Rebuilding the projection.");
+                answers = answers.into_iter().map(|a| a.fail(&e.to_string())).collect();
+                match snapshot::restore(&self.options.data_dir, &self.conn) {
+                    Ok((rebuilt, _)) => *self.state.write() = rebuilt,
+                    Err(e) => tracing::error!(error = %e, "Projection rebuild failed; restart crossdock."),
                 }
             }
         }
-        for pending in group {
-            let answer = pending
-                .answer
-                .unwrap_or_else(|| Err(Error::Storage("request was not processed".into())));
-            let _ = pending.reply.send(answer);
+        for answer in answers {
+            answer.send();
         }
-    }
-
-    /// Decides each event's subject; a request with an unresolvable order
-    /// reference is refused whole. Orders created earlier in the same group
-    /// are visible through `created`.
-    fn resolve(&mut self, group: &mut [Pending]) {
-        let state = self.state.read();
-        let mut created: FxHashMap<(String, String), String> = FxHashMap::default();
-        let mut keys_in_group: Vec<(String, String)> = Vec::new();
-        for pending in group.iter_mut() {
-            if let Some(key) = &pending.idempotency {
-                let id = (key.tenant.to_string(), key.key.clone());
-                if keys_in_group.contains(&id) {
-                    pending.answer = Some(Err(Error::IdempotencyInFlight(key.key.clone())));
-                    continue;
-                }
-                match stored_response(&self.conn, key) {
-                    Ok(Some(receipt)) => {
-                        pending.answer = Some(Ok(receipt));
-                        continue;
-                    }
-                    Ok(None) => keys_in_group.push(id),
-                    Err(e) => {
-                        pending.answer = Some(Err(e));
-                        continue;
-                    }
-                }
-            }
-            let mut local = Vec::new();
-            let mut subjects = Vec::with_capacity(pending.events.len());
-            for (index, event) in pending.events.iter().enumerate() {
-                match subject_of(&state, &created, &mut local, index, event) {
-                    Ok(subject) => subjects.push(subject),
-                    Err(e) => {
-                        pending.answer = Some(Err(e));
-                        break;
-                    }
-                }
-            }
-            if pending.answer.is_none() {
-                created.extend(local);
-                pending.subjects = subjects;
-            }
+        for reply in snapshots {
+            let _ = reply.send(self.snapshot());
         }
     }
+}
 
-    /// Inserts every accepted request in one transaction; returns what was newly written.
-    fn insert(&mut self, group: &mut [Pending]) -> Result<Vec<Written>, Error> {
-        let received = micros(jiff::Timestamp::now());
-        let tx = self.conn.transaction()?;
-        let mut written = Vec::new();
+/// One group's open transaction and what it has written so far.
+struct Step<'a> {
+    tx: &'a Transaction<'a>,
+    state: &'a RwLock<State>,
+    received: i64,
+    written: u64,
+}
+
+impl Step<'_> {
+    /// Inserts one event; if it is new, applies it. Returns (seq, new?).
+    fn log(&mut self, tenant: &str, event: &Event, subject: &str) -> Result<(u64, bool), Error> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO events (tenant, source, event_id, kind, subject, occurred_at, received_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        )?;
+        let at = micros(event.occurred_at);
+        let changed = insert.execute(params![
+            tenant,
+            event.source,
+            event.event_id,
+            event.body.kind().as_str(),
+            subject,
+            at,
+            self.received,
+            event.body.data_json()
+        ])?;
+        if changed == 1 {
+            let seq = self.tx.last_insert_rowid() as u64;
+            let mut state = self.state.write();
+            let t = state.tenant_index(tenant);
+            state.apply(seq, t, subject, at, &event.body);
+            self.written += 1;
+            return Ok((seq, true));
+        }
+        let mut existing = self
+            .tx
+            .prepare_cached("SELECT seq FROM events WHERE tenant = ?1 AND source = ?2 AND event_id = ?3")?;
+        let seq: i64 = existing.query_row(params![tenant, event.source, event.event_id], |r| r.get(0))?;
+        Ok((seq as u64, false))
+    }
+
+    fn append(&mut self, events: Vec<Event>, idempotency: Option<IdempotencyKey>) -> Result<Receipt, Error> {
+        if let Some(key) = &idempotency
+            && let Some(receipt) = stored_response(self.tx, key)?
         {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO events (tenant, source, event_id, kind, subject, occurred_at, received_at, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            return Ok(receipt);
+        }
+        // Check the whole request before writing any of it.
+        let subjects = {
+            let state = self.state.read();
+            let mut local = Vec::new();
+            events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| subject_of(&state, &mut local, i, e))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let mut outcomes = Vec::with_capacity(events.len());
+        for (event, (subject, is_order)) in events.iter().zip(subjects) {
+            let tenant = event.tenant.as_ref().map(|t| t.as_str()).unwrap_or_default();
+            let (seq, new) = self.log(tenant, event, &subject)?;
+            let order_id = match (is_order, new) {
+                (false, _) => None,
+                (true, true) => Some(subject),
+                // A duplicate reports the order its first copy resolved to.
+                (true, false) => self
+                    .tx
+                    .query_row("SELECT subject FROM events WHERE seq = ?1", [seq as i64], |r| r.get(0))
+                    .optional()?,
+            };
+            outcomes.push(EventOutcome {
+                event_id: event.event_id.clone(),
+                seq,
+                duplicate: !new,
+                order_id,
+            });
+        }
+        let receipt = Receipt {
+            outcomes,
+            idempotent_replay: false,
+        };
+        if let Some(key) = &idempotency {
+            let stored = serde_json::to_string(&receipt.outcomes).map_err(|e| Error::Storage(e.to_string()))?;
+            self.tx.execute(
+                "INSERT INTO idempotency_keys (tenant, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key.tenant.as_str(), key.key, key.request_hash, stored, self.received],
             )?;
-            let mut existing = tx.prepare_cached("SELECT seq, subject FROM events WHERE tenant = ?1 AND source = ?2 AND event_id = ?3")?;
-            for pending in group.iter_mut().filter(|p| p.answer.is_none()) {
-                let mut outcomes = Vec::with_capacity(pending.events.len());
-                for (event, subject) in pending.events.iter().zip(&pending.subjects) {
-                    let tenant = event.tenant.as_ref().map(|t| t.as_str()).unwrap_or_default();
-                    let at = micros(event.occurred_at);
-                    let kind = event.body.kind().as_str();
-                    let changed = insert.execute(params![
-                        tenant,
-                        event.source,
-                        event.event_id,
-                        kind,
-                        subject,
-                        at,
-                        received,
-                        event.body.data_json()
-                    ])?;
-                    // Unlinked tickets keep a `ticket:` subject; only real orders are reported.
-                    let is_order = event.body.order_ref().is_some() && !subject.starts_with("ticket:");
-                    if changed == 1 {
-                        let seq = tx.last_insert_rowid() as u64;
-                        written.push(Written {
-                            tenant: tenant.to_owned(),
-                            seq,
-                            subject: subject.clone(),
-                            at,
-                            body: event.body.clone(),
-                        });
-                        outcomes.push(EventOutcome {
-                            event_id: event.event_id.clone(),
-                            seq,
-                            duplicate: false,
-                            order_id: is_order.then(|| subject.clone()),
-                        });
-                    } else {
-                        let (seq, subject): (i64, String) =
-                            existing.query_row(params![tenant, event.source, event.event_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                        outcomes.push(EventOutcome {
-                            event_id: event.event_id.clone(),
-                            seq: seq as u64,
-                            duplicate: true,
-                            order_id: is_order.then_some(subject),
-                        });
-                    }
+        }
+        Ok(receipt)
+    }
+
+    /// Decides a reservation against the live positions and logs it. The
+    /// decision and its effect happen with no other writer in between, so no
+    /// interleaving of requests can promise the same unit twice.
+    fn reserve(&mut self, request: ReserveRequest) -> Result<Reservation, Error> {
+        let (plan, id) = {
+            let state = self.state.read();
+            let Some(t) = state.tenant_lookup(request.tenant.as_str()) else {
+                return Err(Error::UnknownSku {
+                    index: 0,
+                    sku: request.lines[0].sku.to_string(),
+                    tenant: request.tenant.to_string(),
+                });
+            };
+            for (index, line) in request.lines.iter().enumerate() {
+                if !state.knows_item(t, line.sku.as_str()) {
+                    return Err(Error::UnknownSku {
+                        index,
+                        sku: line.sku.to_string(),
+                        tenant: request.tenant.to_string(),
+                    });
                 }
-                let receipt = Receipt {
-                    outcomes,
-                    idempotent_replay: false,
-                };
-                if let Some(key) = &pending.idempotency {
-                    let stored = serde_json::to_string(&receipt.outcomes).map_err(|e| Error::Storage(e.to_string()))?;
-                    tx.execute(
-                        "INSERT INTO idempotency_keys (tenant, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![key.tenant.as_str(), key.key, key.request_hash, stored, received],
-                    )?;
-                }
-                pending.answer = Some(Ok(receipt));
+            }
+            let plan = plan_reservation(
+                &request.lines,
+                request.mode,
+                |sku: &Sku| {
+                    state
+                        .nodes_of(t, sku.as_str())
+                        .iter()
+                        .filter_map(|n| NodeId::parse(n).ok())
+                        .collect()
+                },
+                |sku: &Sku, node: &NodeId| state.atp(t, sku.as_str(), node.as_str()),
+            );
+            (plan, state.reservation_id())
+        };
+        let (lines, backordered) = match plan {
+            ReservationPlan::Refuse(shortfalls) => return Err(Error::InsufficientStock(shortfalls)),
+            ReservationPlan::Reserve { lines, backordered } => (lines, backordered),
+        };
+        let reservation = Reservation {
+            reservation_id: id.clone(),
+            order_id: request.order_id,
+            lines,
+            backordered,
+            expires_at: request.expires_at,
+        };
+        let event = Event {
+            event_id: id.clone(),
+            source: "crossdock".into(),
+            tenant: Some(request.tenant.clone()),
+            occurred_at: jiff::Timestamp::now(),
+            body: EventBody::ReservationCreated(reservation.clone()),
+        };
+        self.log(request.tenant.as_str(), &event, &id)?;
+        Ok(reservation)
+    }
+
+    fn release(&mut self, tenant: &TenantId, id: &str, reason: ReleaseReason) -> Result<(), Error> {
+        let active = {
+            let state = self.state.read();
+            state.tenant_lookup(tenant.as_str()).is_some_and(|t| state.has_reservation(t, id))
+        };
+        if !active {
+            return Err(Error::UnknownReservation(id.to_owned()));
+        }
+        let event = Event {
+            event_id: format!("{id}-released"),
+            source: "crossdock".into(),
+            tenant: Some(tenant.clone()),
+            occurred_at: jiff::Timestamp::now(),
+            body: EventBody::ReservationReleased(ReservationReleased {
+                reservation_id: id.to_owned(),
+                reason,
+            }),
+        };
+        self.log(tenant.as_str(), &event, id)?;
+        Ok(())
+    }
+
+    /// Releases every reservation whose time to live has run out.
+    fn expire(&mut self) {
+        let expired = {
+            let state = self.state.read();
+            state
+                .expired_reservations(micros(jiff::Timestamp::now()))
+                .into_iter()
+                .filter_map(|(t, id)| TenantId::parse(state.tenant_name(t)).ok().map(|t| (t, id)))
+                .collect::<Vec<_>>()
+        };
+        for (tenant, id) in expired {
+            if let Err(e) = self.release(&tenant, &id, ReleaseReason::Expired) {
+                tracing::warn!(reservation = %id, error = %e, "Could not expire a reservation.");
             }
         }
-        tx.commit()?;
-        Ok(written)
     }
 }
 
@@ -287,15 +394,10 @@ fn stored_response(conn: &Connection, key: &IdempotencyKey) -> Result<Option<Rec
     }
 }
 
-/// The canonical subject of an event: the order it is about (by crossdock's
-/// id), else the SKU, PO, ASN, node or ticket it names.
-fn subject_of(
-    state: &State,
-    created: &FxHashMap<(String, String), String>,
-    local: &mut Vec<((String, String), String)>,
-    index: usize,
-    event: &Event,
-) -> Result<String, Error> {
+/// The canonical subject of an event, and whether it is an order: the order
+/// it is about (by crossdock's id), else the SKU, PO, ASN, node or ticket it
+/// names. Orders created earlier in the same request are in `local`.
+fn subject_of(state: &State, local: &mut Vec<((String, String), String)>, index: usize, event: &Event) -> Result<(String, bool), Error> {
     let tenant = event.tenant.as_ref().map(|t| t.as_str()).unwrap_or_default();
     let body = &event.body;
     if let Some(reference) = body.order_ref() {
@@ -312,14 +414,8 @@ fn subject_of(
             _ => None,
         };
         let key = (tenant.to_owned(), reference.to_owned());
-        let in_group = || {
-            created
-                .get(&key)
-                .cloned()
-                .or_else(|| local.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
-        };
-        if let Some(id) = known.or_else(in_group) {
-            return Ok(id);
+        if let Some(id) = known.or_else(|| local.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())) {
+            return Ok((id, true));
         }
         return match body {
             EventBody::OrderCreated(data) | EventBody::OrderUpdated(data) => {
@@ -328,10 +424,10 @@ fn subject_of(
                     local.push(((tenant.to_owned(), alias.to_owned()), id.clone()));
                 }
                 local.push((key, id.clone()));
-                Ok(id)
+                Ok((id, true))
             }
             // A ticket's order reference is read from free text: keep the ticket even if it names no known order.
-            EventBody::TicketCreated(ticket) => Ok(format!("ticket:{}", ticket.ticket_id)),
+            EventBody::TicketCreated(ticket) => Ok((format!("ticket:{}", ticket.ticket_id), false)),
             _ => Err(Error::UnknownOrder {
                 index,
                 tenant: tenant.to_owned(),
@@ -339,25 +435,26 @@ fn subject_of(
             }),
         };
     }
-    Ok(match body {
+    let subject = match body {
         EventBody::ItemUpserted(item) => item.sku.to_string(),
         EventBody::InventoryAdjusted(a) => a.sku.to_string(),
         EventBody::InventorySnapshot(s) => s.sku.to_string(),
-        EventBody::ShipmentTracking(t) => {
-            match state
-                .tenant_lookup(tenant)
-                .and_then(|ti| state.resolve_tracking(ti, &t.tracking_number))
-            {
-                Some(slot) => state.order_id(slot).to_owned(),
-                None => format!("tracking:{}", t.tracking_number),
-            }
-        }
+        EventBody::ShipmentTracking(t) => match state
+            .tenant_lookup(tenant)
+            .and_then(|ti| state.resolve_tracking(ti, &t.tracking_number))
+        {
+            Some(slot) => return Ok((state.order_id(slot).to_owned(), true)),
+            None => format!("tracking:{}", t.tracking_number),
+        },
         EventBody::PoCreated(po) | EventBody::PoUpdated(po) => format!("po:{}", po.po_number),
         EventBody::AsnCreated(asn) => format!("asn:{}", asn.asn_id),
         EventBody::ReceiptConfirmed(r) => format!("node:{}", r.node),
         EventBody::ExceptionRaised(e) | EventBody::ExceptionCleared(e) => {
             format!("node:{}", e.node.as_ref().map(|n| n.as_str()).unwrap_or("-"))
         }
+        EventBody::ReservationCreated(r) => r.reservation_id.clone(),
+        EventBody::ReservationReleased(r) => r.reservation_id.clone(),
         _ => String::new(),
-    })
+    };
+    Ok((subject, false))
 }

@@ -1,0 +1,246 @@
+//! Inventory endpoints: positions, reservations and availability.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use model::inventory::{DemandLine, InventoryView, ReservationMode};
+use model::{NodeId, OrderId, Quantity, Sku, TenantId};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::config::Span;
+use crate::ingest::{parse_json, require_json};
+use crate::routes::{authorize, body, tenant_param};
+use crate::{ApiError, App};
+
+/// Longest time to live a reservation may ask for.
+const MAX_TTL: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+const DEFAULT_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+fn unknown_sku(tenant: &TenantId, sku: &str, field: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_sku",
+        format!("SKU `{sku}` is not known for tenant `{tenant}`. Hint: send an item.upserted event or an inventory event for it, or check the connection's SKU mapping."),
+    )
+    .field(field)
+}
+
+pub async fn get_inventory(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    let parsed = Sku::parse(&sku).map_err(|e| ApiError::from(e).field("sku"))?;
+    if !app.store.knows_item(&tenant, &sku) {
+        return Err(ApiError {
+            status: StatusCode::NOT_FOUND,
+            ..unknown_sku(&tenant, &sku, "sku".into())
+        });
+    }
+    let (positions, network_backordered) = app.store.inventory(&tenant, &sku);
+    let positions = positions
+        .into_iter()
+        .filter_map(|(node, buckets)| NodeId::parse(&node).ok().map(|n| (n, buckets)))
+        .collect();
+    Ok(Json(InventoryView::from_positions(parsed, positions, network_backordered)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReservationBody {
+    #[serde(default)]
+    tenant: Option<TenantId>,
+    #[serde(default)]
+    order_id: Option<OrderId>,
+    lines: Vec<DemandLine>,
+    #[serde(default)]
+    mode: ReservationMode,
+    /// Time to live, e.g. `15m`.
+    #[serde(default)]
+    ttl: Option<String>,
+}
+
+/// Tenant from the body, else `?tenant=`, else the only one configured.
+fn tenant_of(app: &App, given: Option<TenantId>, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
+    match given {
+        Some(t) if app.config.tenants.contains_key(&t) => Ok(t),
+        Some(t) => Err(ApiError::invalid("unknown_tenant", format!("Tenant `{t}` is not configured.")).field("tenant")),
+        None => tenant_param(app, params),
+    }
+}
+
+/// Shape checks shared by reservations and availability: positive whole
+/// quantities, configured nodes of the tenant, SKUs some source reported.
+fn check_lines(app: &App, tenant: &TenantId, lines: &[DemandLine]) -> Result<(), ApiError> {
+    if lines.is_empty() {
+        return Err(ApiError::invalid("invalid_request", "At least one line is needed.").field("lines"));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if line.quantity.units() <= 0 {
+            return Err(ApiError::invalid(
+                "invalid_quantity",
+                format!("Quantity must be a positive whole number; got {}.", line.quantity),
+            )
+            .field(format!("lines[{i}].quantity")));
+        }
+        if let Some(node) = &line.node
+            && app.config.nodes.get(node).is_none_or(|n| n.tenant != *tenant)
+        {
+            return Err(
+                ApiError::invalid("unknown_node", format!("Node `{node}` is not configured for tenant `{tenant}`."))
+                    .field(format!("lines[{i}].node")),
+            );
+        }
+        if !app.store.knows_item(tenant, line.sku.as_str()) {
+            return Err(unknown_sku(tenant, line.sku.as_str(), format!("lines[{i}].sku")));
+        }
+    }
+    Ok(())
+}
+
+pub async fn post_reservation(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    require_json(&headers)?;
+    let request: ReservationBody = parse_json(&body(bytes)?)?;
+    let tenant = tenant_of(&app, request.tenant, &params)?;
+    check_lines(&app, &tenant, &request.lines)?;
+    let ttl = match &request.ttl {
+        None => DEFAULT_TTL,
+        Some(raw) => Span::parse(raw)
+            .ok()
+            .map(|s| s.0)
+            .filter(|d| !d.is_zero() && *d <= MAX_TTL)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "invalid_ttl",
+                    format!("`{raw}` is not a time to live from 1s to 7 days, like `15m`."),
+                )
+                .field("ttl")
+            })?,
+    };
+    let expires_at = jiff::Timestamp::now() + jiff::SignedDuration::try_from(ttl).map_err(|_| ApiError::internal())?;
+    let reservation = app
+        .store
+        .reserve(store::ReserveRequest {
+            tenant,
+            order_id: request.order_id,
+            lines: request.lines,
+            mode: request.mode,
+            expires_at,
+        })
+        .await?;
+    metrics::counter!("crossdock_reservations_total", "outcome" => "created").increment(1);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": reservation.reservation_id,
+            "order_id": reservation.order_id,
+            "lines": reservation.lines,
+            "backordered": reservation.backordered,
+            "expires_at": reservation.expires_at,
+        })),
+    )
+        .into_response())
+}
+
+pub async fn delete_reservation(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    app.store.release(&tenant, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityBody {
+    #[serde(default)]
+    tenant: Option<TenantId>,
+    lines: Vec<AvailabilityLine>,
+    /// Where it would ship; used for node preference by later sourcing work.
+    #[serde(default)]
+    #[allow(dead_code)]
+    ship_to: Option<model::order::Address>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityLine {
+    sku: Sku,
+    quantity: Quantity,
+}
+
+/// Per line: the nodes and units that can be promised now, and what is short.
+pub async fn post_availability(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    require_json(&headers)?;
+    let request: AvailabilityBody = parse_json(&body(bytes)?)?;
+    let tenant = tenant_of(&app, request.tenant, &params)?;
+    let demand: Vec<DemandLine> = request
+        .lines
+        .iter()
+        .map(|l| DemandLine {
+            sku: l.sku.clone(),
+            quantity: l.quantity,
+            node: None,
+        })
+        .collect();
+    check_lines(&app, &tenant, &demand)?;
+    let today = jiff::Zoned::now().date();
+    let lines: Vec<serde_json::Value> = request
+        .lines
+        .iter()
+        .map(|line| {
+            let (positions, _) = app.store.inventory(&tenant, line.sku.as_str());
+            let mut nodes: Vec<(String, i64)> = positions
+                .into_iter()
+                .map(|(n, b)| (n, b.atp().max(0)))
+                .filter(|(_, a)| *a > 0)
+                .collect();
+            nodes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut left = line.quantity.units();
+            let mut from = Vec::new();
+            for (node, atp) in nodes {
+                if left == 0 {
+                    break;
+                }
+                let take = atp.min(left);
+                left -= take;
+                from.push(json!({"node": node, "quantity": take}));
+            }
+            let promised = line.quantity.units() - left;
+            json!({
+                "sku": line.sku,
+                "requested": line.quantity,
+                "available": promised,
+                "short": left,
+                "nodes": from,
+                "promise_date": if promised > 0 { Some(today) } else { None },
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "lines": lines })).into_response())
+}

@@ -1,0 +1,323 @@
+//! Reservations and availability through the HTTP API.
+
+use serde_json::{Value, json};
+use server::config::{NodeConfig, TenantConfig};
+use server::{App, Config, Secret};
+
+const KEY: &str = "test-admin-key";
+
+struct Harness {
+    base: String,
+    client: reqwest::Client,
+    stop: tokio::sync::watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn start() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.server.data_dir = dir.path().to_path_buf();
+    config.server.admin_key = Some(Secret::generated(KEY.into()));
+    let acme = model::TenantId::parse("acme").unwrap();
+    config.tenants.insert(acme.clone(), TenantConfig { name: "Acme".into() });
+    for node in ["DC-EAST", "DC-WEST"] {
+        config.nodes.insert(
+            model::NodeId::parse(node).unwrap(),
+            NodeConfig {
+                tenant: acme.clone(),
+                kind: model::node::NodeKind::Dc,
+                name: None,
+                lat: None,
+                lon: None,
+                timezone: None,
+                capabilities: vec![],
+                cutoffs: vec![],
+                capacity_units_per_day: None,
+            },
+        );
+    }
+    let app = App::open(config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, mut rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(server::serve(app, listener, async move {
+        let _ = rx.wait_for(|s| *s).await;
+    }));
+    Harness {
+        base,
+        client: reqwest::Client::new(),
+        stop,
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn stock(&self, sku: &str, node: &str, on_hand: i64) {
+        let (status, body) = self
+            .post(
+                "/v1/events",
+                json!({"events": [{"event_id": format!("count-{sku}-{node}-{on_hand}"), "source": "wms", "occurred_at": "2026-05-15T10:00:00Z",
+                    "type": "inventory.snapshot", "data": {"sku": sku, "node": node, "on_hand": on_hand}}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    async fn inventory(&self, sku: &str) -> Value {
+        self.client
+            .get(format!("{}/v1/inventory/{sku}", self.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// 64 tasks race for the last 10 units of one SKU: exactly 10 succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_racers_never_get_more_than_is_there() {
+    let h = std::sync::Arc::new(start().await);
+    h.stock("HOT-1", "DC-EAST", 6).await;
+    h.stock("HOT-1", "DC-WEST", 4).await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let h = h.clone();
+        tasks.push(tokio::spawn(async move {
+            h.post(
+                "/v1/reservations",
+                json!({"order_id": format!("racer-{i}"), "lines": [{"sku": "HOT-1", "quantity": 1}]}),
+            )
+            .await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            201 => won += 1,
+            409 => assert_eq!(body["code"], "insufficient_stock"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(won, 10, "exactly the 10 units there were");
+    let inv = h.inventory("HOT-1").await;
+    assert_eq!(inv["network"]["reserved"], 10);
+    assert_eq!(inv["network"]["atp"], 0);
+}
+
+#[tokio::test]
+async fn reservations_sum_demand_backorder_on_request_and_release() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 5).await;
+    h.stock("SKU-1", "DC-WEST", 2).await;
+    h.stock("SKU-2", "DC-EAST", 1).await;
+    // Two lines of SKU-1 are one demand of 6: more than any one node, less than the network.
+    let (status, all) = h
+        .post(
+            "/v1/reservations",
+            json!({"order_id": "SO-1", "lines": [{"sku": "SKU-1", "quantity": 4}, {"sku": "SKU-1", "quantity": 2}], "ttl": "10m"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{all}");
+    assert_eq!(
+        all["lines"],
+        json!([{"sku": "SKU-1", "node": "DC-EAST", "quantity": 5}, {"sku": "SKU-1", "node": "DC-WEST", "quantity": 1}])
+    );
+    // All or nothing: SKU-2 is short, so nothing at all is reserved.
+    let (status, refused) = h
+        .post(
+            "/v1/reservations",
+            json!({"lines": [{"sku": "SKU-1", "quantity": 1}, {"sku": "SKU-2", "quantity": 3}]}),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(
+        refused["details"]["shortfalls"],
+        json!([{"sku": "SKU-2", "requested": 3, "available": 1}])
+    );
+    assert_eq!(h.inventory("SKU-1").await["network"]["reserved"], 6);
+    // Partial: what is there, the rest recorded as backordered.
+    let (status, partial) = h
+        .post(
+            "/v1/reservations",
+            json!({"mode": "partial", "lines": [{"sku": "SKU-2", "quantity": 3}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{partial}");
+    assert_eq!(partial["lines"][0]["quantity"], 1);
+    assert_eq!(partial["backordered"], json!([{"sku": "SKU-2", "node": null, "quantity": 2}]));
+    assert_eq!(h.inventory("SKU-2").await["network"]["backordered"], 2);
+    // Cancel gives the units back; a second cancel is 404.
+    let url = format!("{}/v1/reservations/{}", h.base, all["id"].as_str().unwrap());
+    assert_eq!(h.client.delete(&url).bearer_auth(KEY).send().await.unwrap().status(), 204);
+    assert_eq!(h.client.delete(&url).bearer_auth(KEY).send().await.unwrap().status(), 404);
+    assert_eq!(h.inventory("SKU-1").await["network"]["atp"], 7);
+}
+
+#[tokio::test]
+async fn a_reservation_converts_to_an_allocation_on_release_and_is_consumed_on_shipment() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 5).await;
+    let (status, _) = h
+        .post(
+            "/v1/reservations",
+            json!({"order_id": "SO-9", "lines": [{"sku": "SKU-1", "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let step = |n: &str, kind: &str, extra: Value| {
+        let mut data = json!({"order_id": "SO-9", "node": "DC-EAST"});
+        data.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"events": [{"event_id": n, "source": "wms", "occurred_at": "2026-05-15T10:00:00Z", "type": kind, "data": data}]})
+    };
+    let created = json!({"events": [{"event_id": "o9", "source": "shop", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
+        "data": {"order_id": "SO-9", "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": 2}]}}]});
+    assert_eq!(h.post("/v1/events", created).await.0, 200);
+    assert_eq!(h.post("/v1/events", step("r9", "order.released", json!({}))).await.0, 200);
+    let east = &h.inventory("SKU-1").await["nodes"][0];
+    assert_eq!(
+        (east["reserved"].as_i64(), east["allocated"].as_i64(), east["atp"].as_i64()),
+        (Some(0), Some(2), Some(3))
+    );
+    // A full count while the order is unshipped sets on-hand and keeps the allocation.
+    h.stock("SKU-1", "DC-EAST", 4).await;
+    let east = &h.inventory("SKU-1").await["nodes"][0];
+    assert_eq!(
+        (east["on_hand"].as_i64(), east["allocated"].as_i64(), east["atp"].as_i64()),
+        (Some(4), Some(2), Some(2))
+    );
+    assert_eq!(
+        h.post("/v1/events", step("s9", "order.shipped", json!({"tracking_number": "1Z9"})))
+            .await
+            .0,
+        200
+    );
+    let east = &h.inventory("SKU-1").await["nodes"][0];
+    assert_eq!(
+        (east["on_hand"].as_i64(), east["allocated"].as_i64(), east["atp"].as_i64()),
+        (Some(2), Some(0), Some(2))
+    );
+}
+
+#[tokio::test]
+async fn reservations_expire_after_their_ttl() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 3).await;
+    let (status, _) = h
+        .post("/v1/reservations", json!({"lines": [{"sku": "SKU-1", "quantity": 3}], "ttl": "1s"}))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(h.inventory("SKU-1").await["network"]["atp"], 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if h.inventory("SKU-1").await["network"]["atp"] == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the reservation never expired");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_reservations_are_refused_with_the_field() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 3).await;
+    let cases = [
+        (json!({"lines": []}), 422, "invalid_request", "lines"),
+        (
+            json!({"lines": [{"sku": "NOPE", "quantity": 1}]}),
+            422,
+            "unknown_sku",
+            "lines[0].sku",
+        ),
+        (
+            json!({"lines": [{"sku": "SKU-1", "quantity": 0}]}),
+            422,
+            "invalid_quantity",
+            "lines[0].quantity",
+        ),
+        (
+            json!({"lines": [{"sku": "SKU-1", "quantity": 1.5}]}),
+            422,
+            "invalid_field",
+            "lines[0].quantity",
+        ),
+        (
+            json!({"lines": [{"sku": "SKU-1", "quantity": 1, "node": "DC-MOON"}]}),
+            422,
+            "unknown_node",
+            "lines[0].node",
+        ),
+        (
+            json!({"lines": [{"sku": "SKU-1", "quantity": 1}], "ttl": "forever"}),
+            422,
+            "invalid_ttl",
+            "ttl",
+        ),
+        (
+            json!({"lines": [{"sku": "SKU-1", "quantity": 1}], "mode": "greedy"}),
+            422,
+            "invalid_field",
+            "mode",
+        ),
+    ];
+    for (body, status, code, field) in cases {
+        let (got, err) = h.post("/v1/reservations", body.clone()).await;
+        assert_eq!(
+            (got, err["code"].as_str(), err["field"].as_str()),
+            (status, Some(code), Some(field)),
+            "{body}: {err}"
+        );
+    }
+    let forged = json!({"events": [{"event_id": "x", "occurred_at": "2026-05-15T10:00:00Z", "type": "reservation.created",
+        "data": {"reservation_id": "R-1", "lines": [{"sku": "SKU-1", "node": "DC-EAST", "quantity": 99}], "expires_at": "2030-01-01T00:00:00Z"}}]});
+    let (status, err) = h.post("/v1/events", forged).await;
+    assert_eq!((status, err["code"].as_str()), (422, Some("reserved_event_type")));
+    assert_eq!(h.inventory("SKU-1").await["network"]["atp"], 3);
+}
+
+#[tokio::test]
+async fn availability_says_where_and_how_much() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 2).await;
+    h.stock("SKU-1", "DC-WEST", 5).await;
+    let (status, body) = h
+        .post("/v1/availability", json!({"lines": [{"sku": "SKU-1", "quantity": 6}]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let line = &body["lines"][0];
+    assert_eq!(line["available"], 6);
+    assert_eq!(
+        line["nodes"],
+        json!([{"node": "DC-WEST", "quantity": 5}, {"node": "DC-EAST", "quantity": 1}])
+    );
+    let (_, short) = h
+        .post("/v1/availability", json!({"lines": [{"sku": "SKU-1", "quantity": 9}]}))
+        .await;
+    assert_eq!(
+        (short["lines"][0]["available"].as_i64(), short["lines"][0]["short"].as_i64()),
+        (Some(7), Some(2))
+    );
+}
