@@ -30,6 +30,31 @@ pub enum Which {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Inventory: durable reservations/s on one hot SKU (64 clients, in-process
+    /// and HTTP), reservations over many SKUs × nodes, ATP query latency, and
+    /// memory for a million positions.
+    Inventory {
+        /// Reservations per run.
+        #[arg(long, default_value_t = 200_000)]
+        reservations: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// SKUs for the spread run (× `nodes` positions).
+        #[arg(long, default_value_t = 100_000)]
+        skus: usize,
+        /// Nodes for the spread run.
+        #[arg(long, default_value_t = 50)]
+        nodes: usize,
+        /// Positions for the memory figure; 0 skips it.
+        #[arg(long, default_value_t = 1_000_000)]
+        memory_positions: usize,
+        /// Seconds of HTTP load.
+        #[arg(long, default_value_t = 10)]
+        http_seconds: u64,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Opens a data directory and reports start-up time and memory (used by `ingest`).
     #[command(hide = true)]
     Restore {
@@ -63,6 +88,38 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
                 let replay = replay(&temp.join("replay"), replay_orders).await?;
                 eprintln!("replay: {replay}");
                 report["replay"] = replay;
+            }
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            let _ = std::fs::remove_dir_all(&temp);
+            Ok(())
+        }
+        Which::Inventory {
+            reservations,
+            clients,
+            skus,
+            nodes,
+            memory_positions,
+            http_seconds,
+            dir,
+        } => {
+            let temp = tempdir(dir)?;
+            let mut report = json!({ "machine": machine() });
+            let hot = hot_sku(&temp.join("hot"), reservations, clients).await?;
+            eprintln!("hot sku: {hot}");
+            report["hot_sku_in_process"] = hot;
+            let hot_http = hot_sku_http(&temp.join("hot-http"), clients, Duration::from_secs(http_seconds)).await?;
+            eprintln!("hot sku http: {hot_http}");
+            report["hot_sku_http"] = hot_http;
+            let propagation = propagation(&temp.join("propagation"), 10_000.0, Duration::from_secs(http_seconds.min(10))).await?;
+            eprintln!("propagation: {propagation}");
+            report["atp_propagation"] = propagation;
+            let spread = spread(&temp.join("spread"), reservations, clients, skus, nodes).await?;
+            eprintln!("spread: {spread}");
+            report["spread"] = spread;
+            if memory_positions > 0 {
+                let memory = positions_memory(&temp.join("memory"), memory_positions).await?;
+                eprintln!("memory: {memory}");
+                report["memory"] = memory;
             }
             println!("{}", serde_json::to_string_pretty(&report)?);
             let _ = std::fs::remove_dir_all(&temp);
@@ -342,4 +399,386 @@ async fn replay(dir: &Path, orders: usize) -> anyhow::Result<serde_json::Value> 
     }
     let warm = measure("warm")?;
     Ok(json!({"orders": orders, "events": orders, "full_replay": cold, "from_snapshot": warm}))
+}
+
+fn bench_node(i: usize) -> String {
+    format!("N{i:02}")
+}
+
+/// An inventory count, as a warehouse sends it.
+fn count_event(n: usize, sku: &str, node: &str, on_hand: i64) -> Event {
+    let data = json!({"sku": sku, "node": node, "on_hand": on_hand}).to_string();
+    Event {
+        event_id: format!("count-{n}"),
+        source: "bench".into(),
+        tenant: Some(tenant()),
+        occurred_at: jiff::Timestamp::now(),
+        body: EventBody::from_parts(model::EventKind::InventorySnapshot, &data).expect("valid snapshot"),
+    }
+}
+
+fn reserve_one(sku: &str) -> store::ReserveRequest {
+    store::ReserveRequest {
+        tenant: tenant(),
+        order_id: None,
+        lines: vec![model::inventory::DemandLine {
+            sku: Sku::parse(sku).expect("valid"),
+            quantity: Quantity(1),
+            node: None,
+        }],
+        mode: model::inventory::ReservationMode::AllOrNothing,
+        expires_at: jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
+    }
+}
+
+/// `clients` tasks reserve one unit each of `pick(i)` until `total` requests
+/// were made; returns (successes, refusals, latencies).
+async fn reserve_load(
+    store: &store::Store,
+    total: usize,
+    clients: usize,
+    pick: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> anyhow::Result<(usize, usize, Vec<f64>, f64)> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pick = Arc::new(pick);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (store, next, pick) = (store.clone(), next.clone(), pick.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut refused, mut latencies) = (0usize, 0usize, Vec::new());
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let t = Instant::now();
+                match store.reserve(reserve_one(&pick(i))).await {
+                    Ok(_) => ok += 1,
+                    Err(store::Error::InsufficientStock(_)) => refused += 1,
+                    Err(e) => return Err(anyhow::anyhow!(e)),
+                }
+                latencies.push(t.elapsed().as_secs_f64());
+            }
+            anyhow::Ok((ok, refused, latencies))
+        }));
+    }
+    let (mut ok, mut refused, mut latencies) = (0, 0, Vec::new());
+    for task in tasks {
+        let (o, r, l) = task.await??;
+        ok += o;
+        refused += r;
+        latencies.extend(l);
+    }
+    Ok((ok, refused, latencies, started.elapsed().as_secs_f64()))
+}
+
+/// One SKU, stock for 3/4 of the requests: the last units are raced for.
+async fn hot_sku(dir: &Path, total: usize, clients: usize) -> anyhow::Result<serde_json::Value> {
+    let store = store::Store::open(store::Options::new(dir))?;
+    let stock = (total * 3 / 4) as i64;
+    store
+        .append(
+            vec![
+                count_event(0, "HOT", "N00", stock / 2),
+                count_event(1, "HOT", "N01", stock - stock / 2),
+            ],
+            None,
+        )
+        .await?;
+    let (ok, refused, latencies, seconds) = reserve_load(&store, total, clients, |_| "HOT".to_owned()).await?;
+    let (positions, _) = store.inventory(&tenant(), "HOT");
+    let reserved: i64 = positions.iter().map(|(_, b)| b.reserved).sum();
+    store.close();
+    anyhow::ensure!(
+        ok as i64 == stock && reserved == stock,
+        "oversell check: {ok} granted, {reserved} reserved, {stock} in stock"
+    );
+    let mut out = json!({
+        "clients": clients, "requests": total, "stock": stock, "granted": ok, "refused": refused,
+        "oversold": reserved - stock, "seconds": seconds, "durable_reservations_per_sec": total as f64 / seconds,
+    });
+    out["latency"] = latency_figures(latencies);
+    Ok(out)
+}
+
+async fn hot_sku_http(dir: &Path, clients: usize, duration: Duration) -> anyhow::Result<serde_json::Value> {
+    let key = "bench-admin-key".to_owned();
+    let mut config = server::Config::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.admin_key = Some(server::Secret::generated(key.clone()));
+    config
+        .tenants
+        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    let app = server::App::open(config)?;
+    let store = app.store.clone();
+    let stock = 1_000_000i64;
+    store.append(vec![count_event(0, "HOT", "N00", stock)], None).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(server::serve(app, listener, async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    }));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, key) = (client.clone(), key.clone());
+        let url = format!("http://{addr}/v1/reservations");
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut failed) = (Vec::new(), 0u64);
+            let body = serde_json::to_vec(&json!({"lines": [{"sku": "HOT", "quantity": 1}], "ttl": "1h"}))?;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await?;
+                let ok = r.status() == 201;
+                let _ = r.bytes().await;
+                if ok {
+                    latencies.push(t.elapsed().as_secs_f64());
+                } else {
+                    failed += 1;
+                }
+            }
+            anyhow::Ok((latencies, failed))
+        }));
+    }
+    let (mut latencies, mut failed) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, f) = t.await??;
+        latencies.extend(l);
+        failed += f;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let (positions, _) = store.inventory(&tenant(), "HOT");
+    let reserved: i64 = positions.iter().map(|(_, b)| b.reserved).sum();
+    let _ = stop_tx.send(true);
+    server.await??;
+    anyhow::ensure!(
+        reserved as usize == latencies.len(),
+        "{} granted over HTTP but {reserved} reserved",
+        latencies.len()
+    );
+    let mut out = json!({"clients": clients, "granted": latencies.len(), "failed": failed, "seconds": seconds,
+                        "durable_reservations_per_sec": latencies.len() as f64 / seconds});
+    out["latency"] = latency_figures(latencies);
+    Ok(out)
+}
+
+/// Stock on `skus` × `nodes` positions, reservations spread over the SKUs,
+/// then ATP reads at full speed from two threads.
+async fn spread(dir: &Path, total: usize, clients: usize, skus: usize, nodes: usize) -> anyhow::Result<serde_json::Value> {
+    let store = store::Store::open(store::Options::new(dir))?;
+    let setup = Instant::now();
+    let mut n = 0;
+    let mut batch = Vec::with_capacity(2000);
+    for s in 0..skus {
+        for d in 0..nodes {
+            batch.push(count_event(n, &format!("S{s:06}"), &bench_node(d), 20));
+            n += 1;
+            if batch.len() == 2000 {
+                store.append(std::mem::take(&mut batch), None).await?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        store.append(batch, None).await?;
+    }
+    let setup_seconds = setup.elapsed().as_secs_f64();
+    let (ok, refused, latencies, seconds) = reserve_load(&store, total, clients, move |i| format!("S{:06}", (i * 7919) % skus)).await?;
+    // ATP reads: two threads, as fast as they go, for 3 seconds.
+    let reads = Duration::from_secs(3);
+    let mut readers = Vec::new();
+    for t in 0..2usize {
+        let store = store.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut latencies = Vec::new();
+            let end = Instant::now() + reads;
+            let mut i = t;
+            while Instant::now() < end {
+                let sku = format!("S{:06}", (i * 104_729) % skus);
+                let q = Instant::now();
+                let (positions, _) = store.inventory(&tenant(), &sku);
+                let atp: i64 = positions.iter().map(|(_, b)| b.atp()).sum();
+                std::hint::black_box(atp);
+                latencies.push(q.elapsed().as_secs_f64());
+                i += 2;
+            }
+            latencies
+        }));
+    }
+    let mut read_latencies = Vec::new();
+    for r in readers {
+        read_latencies.extend(r.join().map_err(|_| anyhow::anyhow!("reader panicked"))?);
+    }
+    let queries = read_latencies.len();
+    store.close();
+    let mut out = json!({
+        "skus": skus, "nodes": nodes, "positions": skus * nodes, "setup_seconds": setup_seconds,
+        "clients": clients, "requests": total, "granted": ok, "refused": refused, "seconds": seconds,
+        "durable_reservations_per_sec": total as f64 / seconds,
+        "atp_queries_per_sec": queries as f64 / reads.as_secs_f64(),
+    });
+    out["latency"] = latency_figures(latencies);
+    out["atp_query_latency"] = latency_figures(read_latencies);
+    Ok(out)
+}
+
+/// Memory of a store holding `positions` positions, measured in a fresh process.
+async fn positions_memory(dir: &Path, positions: usize) -> anyhow::Result<serde_json::Value> {
+    let nodes = 50;
+    {
+        let store = store::Store::open(store::Options::new(dir))?;
+        let mut batch = Vec::with_capacity(5000);
+        for n in 0..positions {
+            batch.push(count_event(n, &format!("M{:07}", n / nodes), &bench_node(n % nodes), 10));
+            if batch.len() == 5000 {
+                store.append(std::mem::take(&mut batch), None).await?;
+            }
+        }
+        if !batch.is_empty() {
+            store.append(batch, None).await?;
+        }
+        store.close();
+    }
+    let exe = std::env::current_exe()?;
+    let output = std::process::Command::new(&exe)
+        .args(["bench", "restore", "--data"])
+        .arg(dir)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "restore failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let measured: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    Ok(json!({"positions": positions, "from_snapshot": measured}))
+}
+
+/// WMS inventory events over HTTP (signed webhooks) at a fixed rate; each
+/// acknowledgement means the event and its `atp_changed` outbox message are
+/// durable (same transaction). Afterwards every touched position's pending
+/// message must carry its final ATP.
+async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Result<serde_json::Value> {
+    use server::config::{ConnectionConfig, NodeConfig};
+    let mut config = server::Config::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.admin_key = Some(server::Secret::generated("bench-admin-key".into()));
+    config
+        .tenants
+        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    let node = model::NodeId::parse("N00")?;
+    config.nodes.insert(
+        node.clone(),
+        NodeConfig {
+            tenant: tenant(),
+            kind: model::node::NodeKind::Dc,
+            name: None,
+            lat: None,
+            lon: None,
+            timezone: None,
+            capabilities: vec![],
+            cutoffs: vec![],
+            capacity_units_per_day: None,
+        },
+    );
+    let connection = |kind, subscribe: Vec<String>, nodes: Vec<model::NodeId>| ConnectionConfig {
+        kind,
+        tenant: tenant(),
+        secret: Some(server::Secret::generated("bench-secret".into())),
+        previous_secret: None,
+        nodes,
+        mapping: None,
+        base_url: None,
+        subscribe,
+    };
+    config.connections.insert(
+        model::ConnectionId::parse("wms")?,
+        connection(model::tenant::ConnectionKind::Wms, vec![], vec![node]),
+    );
+    config.connections.insert(
+        model::ConnectionId::parse("shop")?,
+        connection(model::tenant::ConnectionKind::Shopify, vec!["inventory.atp_changed".into()], vec![]),
+    );
+    let app = server::App::open(config)?;
+    let store = app.store.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(server::serve(app, listener, async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    }));
+    let skus = 1000usize;
+    let senders = 64usize;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(senders).build()?;
+    let total = (rate * duration.as_secs_f64()) as usize;
+    let gap = Duration::from_secs_f64(senders as f64 / rate);
+    let started = tokio::time::Instant::now();
+    let mut tasks = Vec::new();
+    for s in 0..senders {
+        let client = client.clone();
+        let url = format!("http://{addr}/webhooks/wms/wms");
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut next = started + gap.mul_f64(s as f64 / senders as f64);
+            let mut i = s;
+            while i < total {
+                tokio::time::sleep_until(next).await;
+                next += gap;
+                let body = serde_json::to_vec(
+                    &json!({"event_id": format!("adj-{i}"), "event_type": "INVENTORY_ADJUSTED", "occurred_at": "2026-05-15T10:00:00Z",
+                    "node": "N00", "sku": format!("P{:04}", i % skus), "quantity": 1}),
+                )?;
+                let signature = connectors::signature::sign_hex_sha256(b"bench-secret", &body);
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-crossdock-signature", signature)
+                    .body(body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status().is_success(), "webhook refused: {}", r.status());
+                let _ = r.bytes().await;
+                latencies.push(t.elapsed().as_secs_f64());
+                i += senders;
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    // Every position's one pending message carries its final ATP.
+    let pending = store.outbox(Some("pending"), Some("shop"), 10_000)?;
+    anyhow::ensure!(
+        pending.len() == skus,
+        "expected one pending message per SKU, found {}",
+        pending.len()
+    );
+    for message in &pending {
+        let sku = message.payload["sku"].as_str().unwrap_or_default();
+        let (positions, _) = store.inventory(&tenant(), sku);
+        let atp: i64 = positions.iter().map(|(_, b)| b.atp()).sum();
+        anyhow::ensure!(
+            message.payload["atp"].as_i64() == Some(atp),
+            "stale message for {sku}: {} vs {atp}",
+            message.payload["atp"]
+        );
+    }
+    let _ = stop_tx.send(true);
+    server.await??;
+    let mut out = json!({"target_events_per_sec": rate, "events": latencies.len(), "seconds": seconds,
+                        "events_per_sec": latencies.len() as f64 / seconds, "pending_messages": pending.len(), "coalesced_from": total});
+    out["accept_to_outbox_latency"] = latency_figures(latencies);
+    Ok(out)
 }

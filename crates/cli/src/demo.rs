@@ -109,6 +109,7 @@ fn connection(kind: ConnectionKind, tenant: &TenantId, secret: Option<&str>, nod
         nodes,
         mapping: Some("canonical".into()),
         base_url: None,
+        subscribe: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! wire shapes here is what lets the domain (`model`, `engine`) never see one.
 
 mod de;
+pub mod edi;
 pub mod helpdesk;
 pub mod shopify;
 pub mod signature;

@@ -150,6 +150,10 @@ pub struct ServerConfig {
     /// Projection snapshot after this many events.
     #[serde(default = "default_snapshot_every")]
     pub snapshot_every: u64,
+    /// How long an outbound `inventory.atp_changed` waits for later changes to
+    /// the same SKU and node, so a burst sends the latest value once.
+    #[serde(default = "default_coalesce")]
+    pub atp_coalesce_window: Span,
 }
 
 fn default_listen() -> SocketAddr {
@@ -170,6 +174,12 @@ fn default_timeout() -> Span {
 fn default_snapshot_every() -> u64 {
     1_000_000
 }
+fn default_coalesce() -> Span {
+    Span(Duration::from_millis(250))
+}
+
+/// Outbound message kinds a connection may subscribe to.
+pub const SUBSCRIPTIONS: &[&str] = &["inventory.atp_changed"];
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -181,6 +191,7 @@ impl Default for ServerConfig {
             max_batch_events: default_max_batch(),
             request_timeout: default_timeout(),
             snapshot_every: default_snapshot_every(),
+            atp_coalesce_window: default_coalesce(),
         }
     }
 }
@@ -233,6 +244,9 @@ pub struct ConnectionConfig {
     /// Base URL for outbound calls.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Outbound message kinds this connection receives, e.g. `["inventory.atp_changed"]`.
+    #[serde(default)]
+    pub subscribe: Vec<String>,
 }
 
 impl ConnectionConfig {
@@ -342,6 +356,12 @@ impl Config {
                     }
                     Some(_) => {}
                 }
+            }
+            if let Some(bad) = conn.subscribe.iter().find(|s| !SUBSCRIPTIONS.contains(&s.as_str())) {
+                return Err(config_error(
+                    format!("connections.{id}.subscribe"),
+                    format!("`{bad}` is not a message kind; known: {}", SUBSCRIPTIONS.join(", ")),
+                ));
             }
             let webhook = matches!(
                 conn.kind,

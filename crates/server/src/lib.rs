@@ -32,6 +32,13 @@ impl App {
     pub fn open(config: Config) -> Result<App, store::Error> {
         let mut options = store::Options::new(&config.server.data_dir);
         options.snapshot_every = config.server.snapshot_every;
+        options.coalesce_window = config.server.atp_coalesce_window.0;
+        options.atp_subscribers = config
+            .connections
+            .iter()
+            .filter(|(_, c)| c.subscribe.iter().any(|s| s == "inventory.atp_changed"))
+            .map(|(id, c)| (c.tenant.to_string(), id.to_string()))
+            .collect();
         let store = store::Store::open(options)?;
         Ok(App {
             config: Arc::new(config),

@@ -55,6 +55,7 @@ fn config(dir: &std::path::Path) -> Config {
         nodes: nodes.into_iter().map(|n| NodeId::parse(n).unwrap()).collect(),
         mapping: None,
         base_url: None,
+        subscribe: Vec::new(),
     };
     config.connections.insert(
         ConnectionId::parse("shop").unwrap(),

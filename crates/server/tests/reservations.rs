@@ -42,6 +42,19 @@ async fn start() -> Harness {
             },
         );
     }
+    config.connections.insert(
+        model::ConnectionId::parse("shop").unwrap(),
+        server::config::ConnectionConfig {
+            kind: model::tenant::ConnectionKind::Shopify,
+            tenant: acme.clone(),
+            secret: Some(Secret::generated("s".into())),
+            previous_secret: None,
+            nodes: vec![],
+            mapping: None,
+            base_url: None,
+            subscribe: vec!["inventory.atp_changed".into()],
+        },
+    );
     let app = App::open(config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -320,4 +333,52 @@ async fn availability_says_where_and_how_much() {
         (short["lines"][0]["available"].as_i64(), short["lines"][0]["short"].as_i64()),
         (Some(7), Some(2))
     );
+}
+
+#[tokio::test]
+async fn atp_changes_reach_the_outbox_coalesced_per_sku_and_node() {
+    let h = start().await;
+    let outbox = || async {
+        let page: Value = h
+            .client
+            .get(format!("{}/v1/outbox?status=pending&connection=shop", h.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page["items"].as_array().unwrap().clone()
+    };
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    let first = outbox().await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0]["kind"].as_str(), first[0]["subject"].as_str()),
+        (Some("inventory.atp_changed"), Some("SKU-1@DC-EAST"))
+    );
+    assert_eq!(first[0]["payload"]["atp"], 10);
+    // A burst: twenty adjustments and a reservation update the one pending message.
+    for i in 0..20 {
+        let body = json!({"events": [{"event_id": format!("adj-{i}"), "source": "wms", "occurred_at": "2026-05-15T10:00:00Z",
+            "type": "inventory.adjusted", "data": {"sku": "SKU-1", "node": "DC-EAST", "delta": 1}}]});
+        assert_eq!(h.post("/v1/events", body).await.0, 200);
+    }
+    assert_eq!(
+        h.post("/v1/reservations", json!({"lines": [{"sku": "SKU-1", "quantity": 5}]}))
+            .await
+            .0,
+        201
+    );
+    let burst = outbox().await;
+    assert_eq!(burst.len(), 1, "coalesced: {burst:?}");
+    assert_eq!(burst[0]["id"], first[0]["id"], "the same message, updated in place");
+    assert_eq!(burst[0]["payload"]["atp"], 25, "carrying the latest value");
+    // Another position is another message; a count that does not change ATP sends nothing.
+    h.stock("SKU-2", "DC-WEST", 4).await;
+    h.stock("SKU-1", "DC-EAST", 30).await;
+    let after = outbox().await;
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0]["payload"]["atp"], 25);
 }

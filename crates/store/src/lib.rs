@@ -40,6 +40,11 @@ pub struct Options {
     pub snapshot_every: u64,
     /// Most events committed in one transaction.
     pub max_group_events: usize,
+    /// Connections that receive `inventory.atp_changed`, as (tenant, connection).
+    pub atp_subscribers: Vec<(String, String)>,
+    /// How long an `atp_changed` message waits for later changes to the same
+    /// position before it may be dispatched.
+    pub coalesce_window: std::time::Duration,
 }
 
 impl Options {
@@ -48,6 +53,8 @@ impl Options {
             data_dir: data_dir.into(),
             snapshot_every: 1_000_000,
             max_group_events: 8_192,
+            atp_subscribers: Vec::new(),
+            coalesce_window: std::time::Duration::from_millis(250),
         }
     }
 }
@@ -96,6 +103,22 @@ pub struct OrderQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
+}
+
+/// One outbound message in the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage {
+    pub id: u64,
+    pub tenant: String,
+    pub connection: String,
+    pub subject: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub idempotency_key: String,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Timestamp,
+    pub created_at: Timestamp,
 }
 
 /// Figures for the demo summary and metrics.
@@ -306,6 +329,32 @@ impl Store {
             last_seq,
             counters,
             outbox_depth,
+        })
+    }
+
+    /// Outbox messages, oldest first, optionally of one status and connection.
+    pub fn outbox(&self, status: Option<&str>, connection: Option<&str>, limit: usize) -> Result<Vec<OutboxMessage>, Error> {
+        self.inner.readers.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, tenant, connection, subject, kind, payload, idempotency_key, status, attempts, next_attempt_at, created_at
+                 FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR connection = ?2) ORDER BY id LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![status, connection, limit as i64], |r| {
+                Ok(OutboxMessage {
+                    id: r.get::<_, i64>(0)? as u64,
+                    tenant: r.get(1)?,
+                    connection: r.get(2)?,
+                    subject: r.get(3)?,
+                    kind: r.get(4)?,
+                    payload: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
+                    idempotency_key: r.get(6)?,
+                    status: r.get(7)?,
+                    attempts: r.get::<_, i64>(8)? as u32,
+                    next_attempt_at: from_micros(r.get(9)?),
+                    created_at: from_micros(r.get(10)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 

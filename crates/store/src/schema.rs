@@ -7,10 +7,11 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 1;
+pub const FORMAT_VERSION: i64 = 2;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE events (
     seq          INTEGER PRIMARY KEY,
     tenant       TEXT    NOT NULL,
@@ -49,7 +50,13 @@ CREATE TABLE outbox (
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
-"#];
+"#,
+    r#"
+-- At most one pending message per (connection, kind, subject): a burst of
+-- changes to one position updates that row, so the latest value goes out once.
+CREATE UNIQUE INDEX outbox_coalesce ON outbox (connection, kind, subject) WHERE status = 'pending';
+"#,
+];
 
 const MIN_READABLE: i64 = 0;
 

@@ -71,6 +71,7 @@ pub(crate) fn restore(dir: &Path, conn: &Connection) -> Result<(State, u64), Err
         None => State::default(),
     };
     let replayed = replay(&mut state, conn)?;
+    state.clear_atp_changes();
     Ok((state, replayed))
 }
 

@@ -126,6 +126,10 @@ pub struct State {
     /// Units backordered without a node, per (tenant, SKU).
     network_backorders: FxHashMap<(u16, u32), i64>,
     pub(crate) next_reservation: u64,
+    /// Positions changed since the writer last looked, with their ATP before
+    /// the first change. Drained by the writer to emit `inventory.atp_changed`.
+    #[serde(skip)]
+    dirty: FxHashMap<(u16, u32, u32), i64>,
     pub counters: Counters,
 }
 
@@ -284,8 +288,15 @@ impl State {
     }
 
     fn position(&mut self, tenant: u16, sku: u32, node: u32) -> &mut Buckets {
-        if !self.inventory.contains_key(&(tenant, sku, node)) {
-            self.sku_nodes.entry((tenant, sku)).or_default().push(node);
+        match self.inventory.get(&(tenant, sku, node)) {
+            None => {
+                self.sku_nodes.entry((tenant, sku)).or_default().push(node);
+                self.dirty.entry((tenant, sku, node)).or_insert(0);
+            }
+            Some(b) => {
+                let before = b.atp();
+                self.dirty.entry((tenant, sku, node)).or_insert(before);
+            }
         }
         self.inventory.entry((tenant, sku, node)).or_default()
     }
@@ -599,6 +610,31 @@ impl State {
             .flatten()
             .map(|n| self.string(*n).to_owned())
             .collect()
+    }
+
+    /// Positions whose ATP changed since the last call: (tenant, SKU, node,
+    /// buckets now). Positions that changed and changed back are left out.
+    pub(crate) fn take_atp_changes(&mut self) -> Vec<(String, String, String, Buckets)> {
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .into_iter()
+            .filter_map(|((t, sku, node), before)| {
+                let now = *self.inventory.get(&(t, sku, node))?;
+                (now.atp() != before).then(|| {
+                    (
+                        self.tenant_name(t).to_owned(),
+                        self.string(sku).to_owned(),
+                        self.string(node).to_owned(),
+                        now,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets pending changes (after a replay: those were propagated before).
+    pub(crate) fn clear_atp_changes(&mut self) {
+        self.dirty.clear();
     }
 
     /// The next reservation id; the writer names a reservation before logging it.

@@ -155,6 +155,7 @@ impl Writer {
                     Job::Snapshot { reply } => snapshots.push(reply),
                 }
             }
+            step.propagate(&self.options)?;
             let written = step.written;
             tx.commit()?;
             Ok(written)
@@ -223,6 +224,40 @@ impl Step<'_> {
             .prepare_cached("SELECT seq FROM events WHERE tenant = ?1 AND source = ?2 AND event_id = ?3")?;
         let seq: i64 = existing.query_row(params![tenant, event.source, event.event_id], |r| r.get(0))?;
         Ok((seq as u64, false))
+    }
+
+    /// Writes an `inventory.atp_changed` message per changed position and
+    /// subscribed connection, in the same transaction as the change. A pending
+    /// message for the same position is updated in place (coalescing).
+    fn propagate(&mut self, options: &Options) -> Result<(), Error> {
+        let changes = self.state.write().take_atp_changes();
+        if changes.is_empty() || options.atp_subscribers.is_empty() {
+            return Ok(());
+        }
+        let due = self.received + options.coalesce_window.as_micros() as i64;
+        let mut upsert = self.tx.prepare_cached(
+            "INSERT INTO outbox (tenant, connection, subject, kind, payload, idempotency_key, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, 'inventory.atp_changed', ?4, ?5, ?6, ?7)
+             ON CONFLICT (connection, kind, subject) WHERE status = 'pending'
+             DO UPDATE SET payload = excluded.payload, idempotency_key = excluded.idempotency_key",
+        )?;
+        let version = self
+            .tx
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))?;
+        for (tenant, sku, node, b) in changes {
+            let payload = serde_json::json!({
+                "sku": sku, "node": node, "atp": b.atp(), "on_hand": b.on_hand, "allocated": b.allocated,
+                "reserved": b.reserved, "held": b.held, "safety_stock": b.safety_stock, "version": version,
+            })
+            .to_string();
+            for (t, connection) in options.atp_subscribers.iter().filter(|(t, _)| *t == tenant) {
+                let subject = format!("{sku}@{node}");
+                let key = format!("{connection}:atp:{subject}:{version}");
+                upsert.execute(params![t, connection, subject, payload, key, due, self.received])?;
+                metrics::counter!("crossdock_outbox_enqueued_total", "kind" => "inventory.atp_changed").increment(1);
+            }
+        }
+        Ok(())
     }
 
     fn append(&mut self, events: Vec<Event>, idempotency: Option<IdempotencyKey>) -> Result<Receipt, Error> {

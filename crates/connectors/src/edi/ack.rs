@@ -333,12 +333,12 @@ pub(crate) fn assess(interchange: &Interchange<'_>, outcomes: &[TransactionOutco
     let mut outcomes = outcomes.iter();
     for group in &interchange.groups {
         let group_outcomes: Vec<Option<&TransactionOutcome>> = group.transactions.iter().map(|_| outcomes.next()).collect();
-        let ack = group_ack(group, &group_outcomes, strict);
-        let group_taken = !rejected && ack.status.is_accepted();
-        verdict
-            .accepted
-            .extend(ack.transactions.iter().map(|t| group_taken && t.status.is_accepted()));
-        if !rejected {
+        let (ack, accepted) = group_ack(group, &group_outcomes, strict);
+        // A group without GS01/GS06 cannot be acknowledged by a 997; the
+        // TA1 reports its GS, and nothing of it is taken.
+        let group_taken = !rejected && group.is_identified() && ack.status.is_accepted();
+        verdict.accepted.extend(accepted.into_iter().map(|a| group_taken && a));
+        if !rejected && group.is_identified() {
             verdict.acks.push(ack);
         }
     }
@@ -365,38 +365,61 @@ fn interchange_ack(interchange: &Interchange<'_>, rejected: bool) -> Option<Inte
     })
 }
 
-fn group_ack(group: &FunctionalGroup<'_>, outcomes: &[Option<&TransactionOutcome>], strict: bool) -> Ack {
-    let transactions: Vec<TransactionAck> = group
+/// The group's 997 and, per transaction set, whether it is accepted. A
+/// transaction set without ST01/ST02 gets no AK2 (there is nothing to name
+/// it by) but counts as received and not accepted in AK9.
+fn group_ack(group: &FunctionalGroup<'_>, outcomes: &[Option<&TransactionOutcome>], strict: bool) -> (Ack, Vec<bool>) {
+    let verdicts: Vec<TransactionAck> = group
         .transactions
         .iter()
         .zip(outcomes)
         .map(|(tx, outcome)| transaction_ack(tx, *outcome, strict))
         .collect();
-    let received = transactions.len() as u32;
-    let accepted = transactions.iter().filter(|t| t.status.is_accepted()).count() as u32;
+    let taken: Vec<bool> = group
+        .transactions
+        .iter()
+        .zip(&verdicts)
+        .map(|(tx, t)| tx.is_identified() && t.status.is_accepted())
+        .collect();
+    let received = verdicts.len() as u32;
+    let accepted = taken.iter().filter(|t| **t).count() as u32;
+    let transactions: Vec<TransactionAck> = group
+        .transactions
+        .iter()
+        .zip(verdicts)
+        .filter(|(tx, _)| tx.is_identified())
+        .map(|(_, t)| t)
+        .collect();
     let noted = transactions.iter().any(|t| t.status == AckStatus::AcceptedWithErrors) || !group.problems.is_empty();
-    let status = match () {
-        _ if strict && !group.problems.is_empty() => AckStatus::Rejected,
-        _ if accepted == received && noted => AckStatus::AcceptedWithErrors,
-        _ if accepted == received => AckStatus::Accepted,
-        _ if accepted > 0 => AckStatus::PartiallyAccepted,
-        _ => AckStatus::Rejected,
+    let group_rejected = strict && !group.problems.is_empty();
+    let status = if group_rejected || accepted == 0 && received > 0 {
+        AckStatus::Rejected
+    } else if accepted < received {
+        AckStatus::PartiallyAccepted
+    } else if noted {
+        AckStatus::AcceptedWithErrors
+    } else {
+        AckStatus::Accepted
     };
-    let included = group
-        .ge
-        .and_then(|ge| ge.element(1).trim().parse().ok())
-        .unwrap_or(received);
-    Ack {
+    let accepted = if group_rejected { 0 } else { accepted };
+    let included = group.ge.and_then(|ge| ge.element(1).trim().parse().ok()).unwrap_or(received);
+    let ack = Ack {
         functional_id: group.functional_id.to_owned(),
         group_control_number: group.control_number.to_owned(),
-        version: (group.version.as_bytes().first() >= Some(&b'5') || group.version.starts_with("005")).then(|| group.version.to_owned()),
+        version: names_its_version(group.version).then(|| group.version.to_owned()),
         transactions,
         status,
         included,
         received,
         accepted,
         errors: dedupe(group.problems.iter().map(|p| p.kind.ak9_code()), 5),
-    }
+    };
+    (ack, taken)
+}
+
+/// AK103 exists from 005010 on.
+fn names_its_version(gs08: &str) -> bool {
+    gs08.get(..6).and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 5010)
 }
 
 fn transaction_ack(tx: &Transaction<'_>, outcome: Option<&TransactionOutcome>, strict: bool) -> TransactionAck {
@@ -451,7 +474,7 @@ fn segment_note(tx: &Transaction<'_>, error: &EdiError) -> SegmentNote {
 
 /// AK404: a copy of the bad element, when it can be copied safely (printable, short).
 fn bad_data(tx: &Transaction<'_>, position: Option<u32>, element: u32) -> Option<String> {
-    let segment = tx.segments.get(position? as usize - 1)?;
+    let segment = tx.segments.get((position? as usize).checked_sub(1)?)?;
     let value = segment.element(element as usize);
     let printable = value.bytes().all(|b| (0x20..0x7f).contains(&b));
     (printable && !value.is_empty() && value.len() <= 99).then(|| value.to_owned())

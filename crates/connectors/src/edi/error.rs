@@ -165,11 +165,22 @@ impl ErrorKind {
     pub fn level(self) -> Level {
         use ErrorKind::*;
         match self {
-            NotX12 | InvalidEncoding | InvalidIsa | MissingComponentSeparator | MissingIea | InterchangeControlMismatch
-            | GroupCountMismatch | UnexpectedSegment => Level::Interchange,
+            NotX12
+            | InvalidEncoding
+            | InvalidIsa
+            | MissingComponentSeparator
+            | MissingIea
+            | InterchangeControlMismatch
+            | GroupCountMismatch
+            | UnexpectedSegment => Level::Interchange,
             MissingGe | GroupControlMismatch | TransactionCountMismatch => Level::Group,
-            MissingSe | TransactionControlMismatch | SegmentCountMismatch | InvalidTransactionSetId | MissingTransactionControlNumber
-            | UnsupportedTransactionSet | NodeRequired => Level::Transaction,
+            MissingSe
+            | TransactionControlMismatch
+            | SegmentCountMismatch
+            | InvalidTransactionSetId
+            | MissingTransactionControlNumber
+            | UnsupportedTransactionSet
+            | NodeRequired => Level::Transaction,
             UnrecognizedSegment | MandatorySegmentMissing => Level::Segment,
             Element(_) => Level::Element,
         }

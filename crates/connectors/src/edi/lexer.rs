@@ -126,7 +126,7 @@ impl<'a> Segment<'a> {
             segment_index: Some(self.index),
             segment_position: (self.position > 0).then_some(self.position),
             segment_id: Some(self.id.to_owned()),
-            element: (element > 0).then(|| element as u32),
+            element: (element > 0).then_some(element as u32),
             component: None,
             data_element: None,
         }
@@ -147,9 +147,7 @@ impl<'a> Segment<'a> {
     /// Segment ids are two or three upper-case letters or digits, starting with a letter.
     pub(crate) fn has_valid_id(&self) -> bool {
         let id = self.id.as_bytes();
-        (2..=3).contains(&id.len())
-            && id[0].is_ascii_uppercase()
-            && id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        (2..=3).contains(&id.len()) && id[0].is_ascii_uppercase() && id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     }
 }
 
@@ -188,7 +186,9 @@ pub(crate) fn sniff(text: &str, start: usize) -> Result<Sniffed, EdiError> {
         ));
     }
     let invalid = |at: usize, message: String| EdiError::new(ErrorKind::InvalidIsa, isa_position(start + at), message);
-    let element = *isa.get(3).ok_or_else(|| invalid(3, "The input ends inside the ISA segment.".into()))?;
+    let element = *isa
+        .get(3)
+        .ok_or_else(|| invalid(3, "The input ends inside the ISA segment.".into()))?;
     if element.is_ascii_alphanumeric() || matches!(element, b' ' | b'\r' | b'\n') {
         return Err(invalid(
             3,
@@ -221,8 +221,11 @@ pub(crate) fn sniff(text: &str, start: usize) -> Result<Sniffed, EdiError> {
             format!("The ISA segment needs 16 elements separated by {:?}.", element as char),
         ));
     };
-    let component = *isa.get(last + 1).ok_or_else(|| invalid(last + 1, "The input ends inside the ISA segment.".into()))?;
-    let repetition = repetition_separator(&isa[separators[9] + 1..separators[10]]);
+    let component = *isa
+        .get(last + 1)
+        .ok_or_else(|| invalid(last + 1, "The input ends inside the ISA segment.".into()))?;
+    // ISA11 lies between the 11th and 12th separators.
+    let repetition = repetition_separator(&isa[separators[10] + 1..separators[11]]);
     let (delimiters, repair) = match isa.get(last + 2).copied() {
         _ if matches!(component, b'\r' | b'\n') => (
             Delimiters {
@@ -287,7 +290,10 @@ fn repetition_separator(isa11: &[u8]) -> Option<u8> {
 /// A component separator for an ISA that lost its own; composites are read
 /// only where a segment defines one, so the choice rarely matters.
 fn fallback_component(element: u8, segment: u8) -> u8 {
-    [b'>', b':', b'\\'].into_iter().find(|c| *c != element && *c != segment).unwrap_or(b'>')
+    [b'>', b':', b'\\']
+        .into_iter()
+        .find(|c| *c != element && *c != segment)
+        .unwrap_or(b'>')
 }
 
 /// Whether the line after the ISA (the GS) ends with `byte` right before its
@@ -325,7 +331,9 @@ impl<'a> Iterator for Lexer<'a> {
 
     fn next(&mut self) -> Option<Segment<'a>> {
         let bytes = self.text.as_bytes();
-        while self.pos < bytes.len() && matches!(bytes[self.pos], b'\r' | b'\n') {
+        // Segment ids never start with blank space, so what precedes one is
+        // formatting: CR LF after terminators, or "~ " as some senders write.
+        while self.pos < bytes.len() && matches!(bytes[self.pos], b'\r' | b'\n' | b' ' | b'\t') {
             self.pos += 1;
         }
         if self.pos >= bytes.len() {
@@ -333,7 +341,10 @@ impl<'a> Iterator for Lexer<'a> {
         }
         let start = self.pos;
         let terminator = self.delimiters.segment;
-        let end = bytes[start..].iter().position(|&b| b == terminator).map_or(bytes.len(), |n| start + n);
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == terminator)
+            .map_or(bytes.len(), |n| start + n);
         self.pos = (end + 1).min(bytes.len());
         // A terminator followed by CR LF, or CR LF used as the terminator, leaves a CR behind.
         let raw = self.text[start..end].trim_end_matches(['\r', '\n']);
@@ -351,13 +362,14 @@ impl<'a> Iterator for Lexer<'a> {
     }
 }
 
-/// Where the next interchange starts, skipping a UTF-8 byte order mark and blank space.
+/// Where the next interchange starts, skipping a UTF-8 byte order mark,
+/// blank space and the Ctrl-Z that DOS-era tools append as end of file.
 pub(crate) fn skip_filler(text: &str, mut pos: usize) -> usize {
     if pos == 0 && text.starts_with('\u{feff}') {
         pos = 3;
     }
     let bytes = text.as_bytes();
-    while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+    while pos < bytes.len() && (bytes[pos].is_ascii_whitespace() || bytes[pos] == 0x1a) {
         pos += 1;
     }
     pos
@@ -369,7 +381,9 @@ mod tests {
 
     fn segments(text: &str) -> Vec<(String, usize)> {
         let sniffed = sniff(text, 0).unwrap();
-        Lexer::new(text, 0, sniffed.delimiters).map(|s| (s.raw().to_owned(), s.offset)).collect()
+        Lexer::new(text, 0, sniffed.delimiters)
+            .map(|s| (s.raw().to_owned(), s.offset))
+            .collect()
     }
 
     const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260714*1200*^*00501*000000001*0*T*>~";
@@ -387,7 +401,10 @@ mod tests {
     fn line_breaks_after_terminators_are_skipped() {
         let text = format!("{ISA}\r\nGS*PO*A*B~\r\nST*850*1~");
         let segs = segments(&text);
-        assert_eq!(segs.iter().map(|s| s.0.as_str()).collect::<Vec<_>>()[1..], ["GS*PO*A*B", "ST*850*1"]);
+        assert_eq!(
+            segs.iter().map(|s| s.0.as_str()).collect::<Vec<_>>()[1..],
+            ["GS*PO*A*B", "ST*850*1"]
+        );
         assert_eq!(segs[1].1, ISA.len() + 2);
     }
 
@@ -407,7 +424,10 @@ mod tests {
         let text = format!("{ISA}AK4*1>2*66*7*BAD~");
         let seg = Lexer::new(&text, 0, Delimiters::X12_5010).nth(1).unwrap();
         assert_eq!(seg.id, "AK4");
-        assert_eq!((seg.element(1), seg.component(1, 2), seg.element(4), seg.element(9)), ("1>2", "2", "BAD", ""));
+        assert_eq!(
+            (seg.element(1), seg.component(1, 2), seg.element(4), seg.element(9)),
+            ("1>2", "2", "BAD", "")
+        );
         assert_eq!(seg.element_count(), 4);
         assert_eq!(&text[seg.element_offset(3)..seg.element_offset(3) + 1], "7");
         assert_eq!(seg.element_offset(9), seg.offset + seg.raw().len());

@@ -90,10 +90,22 @@ impl<'a> Transaction<'a> {
         &self.segments[0]
     }
 
+    /// Whether an acknowledgement can name it (AK2 needs ST01 and ST02).
+    pub fn is_identified(&self) -> bool {
+        !self.set_id.is_empty() && !self.control_number.is_empty()
+    }
+
     /// Whether the content is unreadable (a bad segment id or character),
     /// as opposed to envelope bookkeeping being off.
     pub fn has_syntax_errors(&self) -> bool {
         self.problems.iter().any(|p| !p.kind.is_bookkeeping())
+    }
+}
+
+impl FunctionalGroup<'_> {
+    /// Whether an acknowledgement can name it (AK1 needs GS01 and GS06).
+    pub fn is_identified(&self) -> bool {
+        !self.functional_id.is_empty() && !self.control_number.is_empty()
     }
 }
 
@@ -180,7 +192,9 @@ pub fn read_interchanges(input: &[u8]) -> Result<Vec<Interchange<'_>>, EdiError>
 fn read_one(text: &str, start: usize) -> Result<(Interchange<'_>, usize), EdiError> {
     let sniffed = lexer::sniff(text, start)?;
     let mut segments = Lexer::new(text, start, sniffed.delimiters);
-    let isa = segments.next().ok_or_else(|| EdiError::new(ErrorKind::NotX12, Position::at_offset(start), "No ISA."))?;
+    let isa = segments
+        .next()
+        .ok_or_else(|| EdiError::new(ErrorKind::NotX12, Position::at_offset(start), "No ISA."))?;
     let mut builder = Builder::new(isa, sniffed.delimiters);
     if let Some(repair) = sniffed.repair {
         builder.problems.push(repair_problem(&isa, repair, sniffed.delimiters));
@@ -262,13 +276,18 @@ impl<'a> Builder<'a> {
         match segment.id {
             "GS" => {
                 self.close_group(None);
+                if segment.element(1).trim().is_empty() || segment.element(6).trim().is_empty() {
+                    self.problems
+                        .push(unexpected(&segment, "a GS without a functional id (GS01) or control number (GS06)"));
+                }
                 self.group = Some(open_group(segment));
             }
             "GE" => self.close_group(Some(segment)),
             "ST" => {
                 self.close_transaction(None);
                 if self.group.is_none() {
-                    self.problems.push(unexpected(&segment, "ST outside a functional group (no GS before it)"));
+                    self.problems
+                        .push(unexpected(&segment, "ST outside a functional group (no GS before it)"));
                 }
                 segment.position = 1;
                 self.tx = Some(open_transaction(segment));
@@ -435,7 +454,10 @@ fn open_transaction(st: Segment<'_>) -> Transaction<'_> {
         tx.problems.push(EdiError::new(
             ErrorKind::InvalidTransactionSetId,
             with_data_element(st.position_of(1), 143),
-            format!("ST01 must be a three-digit transaction set identifier such as 850; got `{}`.", tx.set_id),
+            format!(
+                "ST01 must be a three-digit transaction set identifier such as 850; got `{}`.",
+                tx.set_id
+            ),
         ));
     }
     if tx.control_number.is_empty() {
@@ -578,7 +600,9 @@ mod tests {
 
     #[test]
     fn reads_groups_and_transactions() {
-        let text = doc("GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~BEG*00*SA*PO1**20260714~SE*3*0001~ST*850*0002~BEG*00*SA*PO2**20260714~SE*3*0002~GE*2*5~GS*SH*A*B*20260714*1200*6*X*004010~ST*856*1~BSN*00*S1*20260714*1200~SE*3*1~GE*1*6~IEA*2*000000007~");
+        let text = doc(
+            "GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~BEG*00*SA*PO1**20260714~SE*3*0001~ST*850*0002~BEG*00*SA*PO2**20260714~SE*3*0002~GE*2*5~GS*SH*A*B*20260714*1200*6*X*004010~ST*856*1~BSN*00*S1*20260714*1200~SE*3*1~GE*1*6~IEA*2*000000007~",
+        );
         let ix = parse_interchange(text.as_bytes()).unwrap();
         assert_eq!(ix.header.control_number, "000000007");
         assert_eq!(ix.groups.len(), 2);
@@ -614,7 +638,11 @@ mod tests {
         let kinds: Vec<_> = ix.problems().iter().map(|p| p.kind).collect();
         assert_eq!(
             kinds,
-            [ErrorKind::SegmentCountMismatch, ErrorKind::TransactionCountMismatch, ErrorKind::GroupCountMismatch]
+            [
+                ErrorKind::SegmentCountMismatch,
+                ErrorKind::TransactionCountMismatch,
+                ErrorKind::GroupCountMismatch
+            ]
         );
         assert!(ix.problems()[0].message.contains("says 4") && ix.problems()[0].message.contains("there are 3"));
     }
@@ -644,7 +672,7 @@ mod tests {
     #[test]
     fn several_interchanges_and_trailing_space() {
         let one = doc("GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~SE*2*0001~GE*1*5~IEA*1*000000007~");
-        let two = format!("{one}\r\n{}\n\n", one.replace('*', "|").replace("U|00401", "U|00401"));
+        let two = format!("{one}\r\n{}\n\n", one.replace('*', "|"));
         let all = read_interchanges(two.as_bytes()).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].delimiters.element, b'|');

@@ -65,8 +65,8 @@ pub(super) fn quantity(seg: &Segment<'_>, n: usize, de: Option<u16>) -> Result<O
         e.model_code = Some("invalid_quantity");
         e
     };
-    let value = Decimal::from_str(raw)
-        .map_err(|_| refuse(ElementFault::InvalidCharacter, format!("{} `{raw}` is not a number.", name(seg, n))))?;
+    let value =
+        Decimal::from_str(raw).map_err(|_| refuse(ElementFault::InvalidCharacter, format!("{} `{raw}` is not a number.", name(seg, n))))?;
     if !value.fract().is_zero() {
         return Err(refuse(
             ElementFault::InvalidCharacter,
@@ -169,7 +169,11 @@ pub(super) fn instant_hint(seg: &Segment<'_>, date_at: usize, time_at: Option<us
 pub(super) fn missing_before(seg: &Segment<'_>, id: &str, message: &str) -> EdiError {
     let mut position = seg.position_of(0);
     position.segment_id = Some(id.to_owned());
-    EdiError::new(ErrorKind::MandatorySegmentMissing, position, format!("{id} is missing before {}: {message}", seg.id))
+    EdiError::new(
+        ErrorKind::MandatorySegmentMissing,
+        position,
+        format!("{id} is missing before {}: {message}", seg.id),
+    )
 }
 
 /// An order reference: required, at most [`OrderId::MAX_LEN`] bytes, no control characters.
@@ -228,18 +232,18 @@ pub(super) fn products<'a>(seg: &Segment<'a>, pairs: &[(usize, usize)], upc: Opt
     }
     for &(q, i) in pairs {
         match (text(seg, q), text(seg, i)) {
-            (Some(qualifier), Some(id)) => out.push(Product {
-                qualifier,
-                id,
-                element: i,
-            }),
+            (Some(qualifier), Some(id)) => out.push(Product { qualifier, id, element: i }),
             (Some(qualifier), None) => {
                 return Err(fault(
                     seg,
                     i,
                     Some(234),
                     ElementFault::ConditionalMissing,
-                    format!("{} names qualifier `{qualifier}` but {} has no product id.", name(seg, q), name(seg, i)),
+                    format!(
+                        "{} names qualifier `{qualifier}` but {} has no product id.",
+                        name(seg, q),
+                        name(seg, i)
+                    ),
                 ));
             }
             _ => {}

@@ -25,11 +25,11 @@ use std::borrow::Cow;
 use model::quantity::Currency;
 use model::{Event, EventBody, NodeId, Timestamp};
 
+use super::Interchange;
 use super::ack::{self, Ack};
 use super::error::{EdiError, ErrorKind};
 use super::lexer::Segment;
 use super::parse::{FunctionalGroup, InterchangeHeader, Transaction};
-use super::Interchange;
 
 pub(crate) use fields::{instant, parse_date, parse_time};
 
@@ -85,14 +85,15 @@ pub struct SkuPolicy {
 
 impl SkuPolicy {
     /// crossdock usually sits on the seller's side: the vendor's own part
-    /// number is the SKU it knows; buyer numbers and GTINs come after.
-    pub const DEFAULT_QUALIFIERS: [&'static str; 13] = ["VP", "VN", "VC", "SK", "MG", "BP", "IN", "UP", "UK", "EN", "UA", "CB", "VA"];
+    /// or item number is the SKU it knows, then a SKU or manufacturer part,
+    /// then GTINs (UPC, GTIN-14, EAN, case code), then the buyer's numbers.
+    /// Catalog and style numbers (VC, CB, VA) come last: they are shared by
+    /// every size and colour of a style.
+    pub const DEFAULT_QUALIFIERS: [&'static str; 13] = ["VP", "VN", "SK", "MG", "UP", "UK", "EN", "UA", "BP", "IN", "VC", "CB", "VA"];
 
     pub(super) fn normalise<'s>(&self, raw: &'s str) -> Cow<'s, str> {
         match self.replace_whitespace {
-            Some(c) if raw.contains(char::is_whitespace) => {
-                Cow::Owned(raw.split_whitespace().collect::<Vec<_>>().join(&c.to_string()))
-            }
+            Some(c) if raw.contains(char::is_whitespace) => Cow::Owned(raw.split_whitespace().collect::<Vec<_>>().join(&c.to_string())),
             _ => Cow::Borrowed(raw),
         }
     }
@@ -327,7 +328,11 @@ impl<'a> Doc<'_, 'a> {
                     .then(|| model::Error::new("invalid_event_id", "The envelope's ids make an event id longer than 200 bytes."))
             });
             if let Some(e) = refused {
-                let mut err = EdiError::new(ErrorKind::Element(super::error::ElementFault::InvalidCode), self.tx.st().position_of(0), e.to_string());
+                let mut err = EdiError::new(
+                    ErrorKind::Element(super::error::ElementFault::InvalidCode),
+                    self.tx.st().position_of(0),
+                    e.to_string(),
+                );
                 err.model_code = Some(e.code);
                 return Err(err);
             }

@@ -11,7 +11,18 @@ use super::fields::{self, Parties, amount, choose_sku, date, fault, order_id, ow
 use super::{Doc, LineSource, Mapped};
 
 /// PO106/PO107 … PO124/PO125: up to ten product ids per line.
-const PO1_PRODUCT_PAIRS: [(usize, usize); 10] = [(6, 7), (8, 9), (10, 11), (12, 13), (14, 15), (16, 17), (18, 19), (20, 21), (22, 23), (24, 25)];
+const PO1_PRODUCT_PAIRS: [(usize, usize); 10] = [
+    (6, 7),
+    (8, 9),
+    (10, 11),
+    (12, 13),
+    (14, 15),
+    (16, 17),
+    (18, 19),
+    (20, 21),
+    (22, 23),
+    (24, 25),
+];
 /// W0104/W0105 and W0106/W0107, after the U.P.C. case code in W0103.
 const W01_PRODUCT_PAIRS: [(usize, usize); 2] = [(4, 5), (6, 7)];
 
@@ -185,6 +196,15 @@ fn currency_code(seg: &Segment<'_>) -> Result<Currency, EdiError> {
     })
 }
 
+/// One order line as read, before its SKU is chosen.
+struct Draft<'a> {
+    line_id: Option<String>,
+    quantity: model::Quantity,
+    unit_price: Option<Money>,
+    ids: Vec<fields::Product<'a>>,
+    unit: Option<&'a str>,
+}
+
 /// Order lines with where each came from.
 #[derive(Default)]
 struct Lines {
@@ -199,44 +219,43 @@ impl Lines {
 
     /// PO1: PO101 line id, PO102 quantity, PO103 unit, PO104 unit price, product ids from PO106.
     fn po1(&mut self, doc: &Doc<'_, '_>, seg: &Segment<'_>, currency: Currency) -> Result<(), EdiError> {
-        let quantity = positive_quantity(seg, 2, Some(330), "quantity ordered")?;
-        let unit_price = amount(seg, 4, Some(212))?.map(|amount| Money { amount, currency });
-        let ids = products(seg, &PO1_PRODUCT_PAIRS, None)?;
-        self.push(doc, seg, text(seg, 1), quantity, unit_price, &ids, text(seg, 3))
+        let line = Draft {
+            line_id: owned(seg, 1),
+            quantity: positive_quantity(seg, 2, Some(330), "quantity ordered")?,
+            unit_price: amount(seg, 4, Some(212))?.map(|amount| Money { amount, currency }),
+            ids: products(seg, &PO1_PRODUCT_PAIRS, None)?,
+            unit: text(seg, 3),
+        };
+        self.push(doc, seg, line)
     }
 
     /// W01: W0101 quantity, W0102 unit, W0103 U.P.C. case code, product ids from W0104.
     fn w01(&mut self, doc: &Doc<'_, '_>, seg: &Segment<'_>, line_id: Option<String>) -> Result<(), EdiError> {
-        let quantity = positive_quantity(seg, 1, Some(330), "quantity ordered")?;
-        let ids = products(seg, &W01_PRODUCT_PAIRS, Some(3))?;
-        self.push(doc, seg, line_id.as_deref(), quantity, None, &ids, text(seg, 2))
+        let line = Draft {
+            line_id,
+            quantity: positive_quantity(seg, 1, Some(330), "quantity ordered")?,
+            unit_price: None,
+            ids: products(seg, &W01_PRODUCT_PAIRS, Some(3))?,
+            unit: text(seg, 2),
+        };
+        self.push(doc, seg, line)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        doc: &Doc<'_, '_>,
-        seg: &Segment<'_>,
-        line_id: Option<&str>,
-        quantity: model::Quantity,
-        unit_price: Option<Money>,
-        ids: &[fields::Product<'_>],
-        unit: Option<&str>,
-    ) -> Result<(), EdiError> {
-        let (sku, qualifier) = choose_sku(doc.ctx, seg, ids)?;
+    fn push(&mut self, doc: &Doc<'_, '_>, seg: &Segment<'_>, line: Draft<'_>) -> Result<(), EdiError> {
+        let (sku, qualifier) = choose_sku(doc.ctx, seg, &line.ids)?;
         self.sources.push(LineSource {
             event: 0,
             line: self.lines.len(),
             segment: seg.position,
             qualifier: qualifier.to_owned(),
-            ids: fields::product_ids(ids),
-            unit: unit.map(str::to_owned),
+            ids: fields::product_ids(&line.ids),
+            unit: line.unit.map(str::to_owned),
         });
         self.lines.push(OrderLine {
-            line_id: line_id.map(str::to_owned),
+            line_id: line.line_id,
             sku,
-            quantity,
-            unit_price,
+            quantity: line.quantity,
+            unit_price: line.unit_price,
             name: None,
         });
         Ok(())

@@ -72,8 +72,8 @@ struct Facts<'a> {
     estimated_delivery: Option<Date>,
 }
 
-/// 856. Read as outbound (orders shipped) or inbound (an ASN to our node);
-/// see [`ShipNoticeReading`].
+/// The 856 ship notice, read as outbound (orders shipped) or as inbound
+/// (an ASN to our node) as [`ShipNoticeReading`] decides.
 pub(super) fn ship_notice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
     let mut bsn = None;
     let mut facts = Facts::default();
@@ -107,13 +107,22 @@ pub(super) fn ship_notice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
             "LIN" => levels[current].items.push(Item { lin: seg, sn1: None }),
             "SN1" => match levels[current].items.last_mut() {
                 Some(item) if item.sn1.is_none() => item.sn1 = Some(seg),
-                _ => return Err(fields::missing_before(seg, "LIN", "Each SN1 follows the LIN it counts, in the same HL level.")),
+                _ => {
+                    return Err(fields::missing_before(
+                        seg,
+                        "LIN",
+                        "Each SN1 follows the LIN it counts, in the same HL level.",
+                    ));
+                }
             },
             _ => {}
         }
     }
     let bsn = bsn.ok_or_else(|| doc.missing("BSN", "beginning segment for ship notice"))?;
-    let occurred_at = facts.shipped_at.or_else(|| instant_hint(bsn, 3, Some(4))).unwrap_or(doc.fallback_time);
+    let occurred_at = facts
+        .shipped_at
+        .or_else(|| instant_hint(bsn, 3, Some(4)))
+        .unwrap_or(doc.fallback_time);
     let inbound = match doc.ctx.ship_notice {
         ShipNoticeReading::Inbound => true,
         ShipNoticeReading::Outbound => false,
@@ -132,11 +141,12 @@ pub(super) fn ship_notice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
 /// Whether an N1*ST names the connection's node by code or name.
 fn ships_to_our_node(doc: &Doc<'_, '_>, parties: &Parties<'_>) -> bool {
     let Some(node) = &doc.ctx.node else { return false };
-    parties
-        .list
-        .iter()
-        .filter(|p| p.entity == "ST")
-        .any(|p| [p.code, p.name].into_iter().flatten().any(|v| v.eq_ignore_ascii_case(node.as_str())))
+    parties.list.iter().filter(|p| p.entity == "ST").any(|p| {
+        [p.code, p.name]
+            .into_iter()
+            .flatten()
+            .any(|v| v.eq_ignore_ascii_case(node.as_str()))
+    })
 }
 
 impl<'s, 'a> Level<'s, 'a> {
@@ -220,7 +230,7 @@ fn group_items<'s, 'a>(doc: &Doc<'_, 'a>, levels: &[Level<'s, 'a>]) -> Result<Ve
     // Parents always come before their children, so each walk ends at the root.
     let ancestors = |start: usize| std::iter::successors(Some(start), |&i| levels[i].parent);
     let mut has_items_below = vec![false; levels.len()];
-    for (at, level) in levels.iter().enumerate().filter(|(_, l)| !l.items.is_empty()) {
+    for (at, _) in levels.iter().enumerate().filter(|(_, l)| !l.items.is_empty()) {
         for i in ancestors(at) {
             has_items_below[i] = true;
         }
@@ -274,7 +284,13 @@ fn item_line(doc: &Doc<'_, '_>, item: &Item<'_, '_>) -> Result<Option<(LineQty, 
         return Ok(None);
     };
     if units.units() < 0 {
-        return Err(fault(sn1, 2, Some(382), ElementFault::InvalidCharacter, "SN102 (units shipped) is negative."));
+        return Err(fault(
+            sn1,
+            2,
+            Some(382),
+            ElementFault::InvalidCharacter,
+            "SN102 (units shipped) is negative.",
+        ));
     }
     let ids = products(item.lin, &LIN_PRODUCT_PAIRS, None)?;
     let (sku, qualifier) = choose_sku(doc.ctx, item.lin, &ids)?;
@@ -460,7 +476,13 @@ fn w12_line(doc: &Doc<'_, '_>, seg: &Segment<'_>, index: usize) -> Result<Option
         return Ok(None);
     }
     if units.units() < 0 {
-        return Err(fault(seg, 3, Some(382), ElementFault::InvalidCharacter, "W1203 (units shipped) is negative."));
+        return Err(fault(
+            seg,
+            3,
+            Some(382),
+            ElementFault::InvalidCharacter,
+            "W1203 (units shipped) is negative.",
+        ));
     }
     let ids = products(seg, &W12_PRODUCT_PAIRS, Some(6))?;
     let (sku, qualifier) = choose_sku(doc.ctx, seg, &ids)?;

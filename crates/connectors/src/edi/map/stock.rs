@@ -1,9 +1,9 @@
 //! 846 inventory advice, 943 stock transfer shipments and 944 receipts:
 //! stock at the connection's node.
 
+use model::EventBody;
 use model::event::InventorySnapshot;
 use model::ops::{Asn, LineQty, Receipt};
-use model::EventBody;
 
 use super::super::error::{EdiError, ElementFault};
 use super::super::lexer::Segment;
@@ -45,11 +45,16 @@ pub(super) fn inventory_advice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
     let mut mapped = Mapped::default();
     for (lin, qty) in items {
         let Some(qty) = qty else { continue };
-        let on_hand = quantity(qty, 2, Some(380))?.ok_or_else(|| {
-            fault(qty, 2, Some(380), ElementFault::MandatoryMissing, "QTY02 (quantity) is required.")
-        })?;
+        let on_hand = quantity(qty, 2, Some(380))?
+            .ok_or_else(|| fault(qty, 2, Some(380), ElementFault::MandatoryMissing, "QTY02 (quantity) is required."))?;
         if on_hand.units() < 0 {
-            let mut e = fault(qty, 2, Some(380), ElementFault::InvalidCharacter, "Stock on hand cannot be negative.");
+            let mut e = fault(
+                qty,
+                2,
+                Some(380),
+                ElementFault::InvalidCharacter,
+                "Stock on hand cannot be negative.",
+            );
             e.model_code = Some("invalid_quantity");
             return Err(e);
         }
@@ -71,7 +76,9 @@ pub(super) fn inventory_advice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
         doc.push(&mut mapped, occurred_at, body);
     }
     if mapped.events.is_empty() {
-        mapped.notes.push("No LIN carried a QTY*17 or QTY*33; no stock figure to record.".to_owned());
+        mapped
+            .notes
+            .push("No LIN carried a QTY*17 or QTY*33; no stock figure to record.".to_owned());
     }
     Ok(mapped)
 }
