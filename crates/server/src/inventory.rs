@@ -51,7 +51,57 @@ pub async fn get_inventory(
         .into_iter()
         .filter_map(|(node, buckets)| NodeId::parse(&node).ok().map(|n| (n, buckets)))
         .collect();
-    Ok(Json(InventoryView::from_positions(parsed, positions, network_backordered)).into_response())
+    let view = InventoryView::from_positions(parsed, positions, network_backordered);
+    let atp_by_date = atp_by_date(view.network.atp, &app.store.future_supply(&tenant, &sku));
+    let mut body = serde_json::to_value(&view).map_err(|_| ApiError::internal())?;
+    body["network"]["atp_by_date"] = json!(atp_by_date);
+    Ok(Json(body).into_response())
+}
+
+/// Cumulative network ATP on each day supply is expected: today's ATP plus
+/// every in-transit and on-order quantity due by that day. Supply without an
+/// expected date is left out: it cannot be promised for a day.
+fn atp_by_date(atp_now: i64, supply: &[(String, Option<jiff::civil::Date>, i64)]) -> Vec<serde_json::Value> {
+    let today = jiff::Zoned::now().date();
+    let mut out = vec![json!({"date": today, "atp": atp_now})];
+    let mut running = atp_now;
+    for (_, date, units) in supply {
+        let Some(date) = date else { continue };
+        running += units;
+        let date = (*date).max(today);
+        match out.last_mut() {
+            Some(last) if last["date"] == json!(date) => last["atp"] = json!(running),
+            _ => out.push(json!({"date": date, "atp": running})),
+        }
+    }
+    out
+}
+
+pub async fn get_movements(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    if !app.store.knows_item(&tenant, &sku) {
+        return Err(ApiError {
+            status: StatusCode::NOT_FOUND,
+            ..unknown_sku(&tenant, &sku, "sku".into())
+        });
+    }
+    let limit = match params.get("limit") {
+        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_limit", "limit is a whole number from 1 to 1000.").field("limit")
+        })?,
+        None => 100,
+    };
+    let (store, node, cursor) = (app.store.clone(), params.get("node").cloned(), params.get("cursor").cloned());
+    let page = tokio::task::spawn_blocking(move || store.movements(&tenant, &sku, node.as_deref(), cursor.as_deref(), limit))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    Ok(Json(page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -232,13 +282,30 @@ pub async fn post_availability(
                 from.push(json!({"node": node, "quantity": take}));
             }
             let promised = line.quantity.units() - left;
+            // What is short now may be promised on the day enough supply is due.
+            let mut short = left;
+            let mut promise_date = (left == 0).then_some(today);
+            let mut incoming = Vec::new();
+            if short > 0 {
+                for (node, date, units) in app.store.future_supply(&tenant, line.sku.as_str()) {
+                    let Some(date) = date else { continue };
+                    let take = units.min(short);
+                    short -= take;
+                    incoming.push(json!({"node": node, "quantity": take, "expected": date.max(today)}));
+                    if short == 0 {
+                        promise_date = Some(date.max(today));
+                        break;
+                    }
+                }
+            }
             json!({
                 "sku": line.sku,
                 "requested": line.quantity,
                 "available": promised,
                 "short": left,
                 "nodes": from,
-                "promise_date": if promised > 0 { Some(today) } else { None },
+                "incoming": incoming,
+                "promise_date": promise_date,
             })
         })
         .collect();

@@ -33,6 +33,7 @@ pub fn routes() -> Router<App> {
         .route("/v1/orders", get(list_orders))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/inventory/{sku}", get(inventory::get_inventory))
+        .route("/v1/inventory/{sku}/movements", get(inventory::get_movements))
         .route("/v1/reservations", post(inventory::post_reservation))
         .route("/v1/reservations/{id}", axum::routing::delete(inventory::delete_reservation))
         .route("/v1/availability", post(inventory::post_availability))

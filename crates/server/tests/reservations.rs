@@ -382,3 +382,72 @@ async fn atp_changes_reach_the_outbox_coalesced_per_sku_and_node() {
     assert_eq!(after.len(), 2);
     assert_eq!(after[0]["payload"]["atp"], 25);
 }
+
+#[tokio::test]
+async fn the_ledger_explains_the_number_and_future_supply_is_promised_by_date() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 4).await;
+    let events = |list: Vec<Value>| json!({ "events": list });
+    let po = |n: &str, qty: i64, date: &str| {
+        json!({"event_id": n, "source": "erp", "occurred_at": "2026-05-15T10:00:00Z", "type": if n == "po-1" { "po.created" } else { "po.updated" },
+               "data": {"po_number": "PO-77", "node": "DC-EAST", "expected_at": date, "lines": [{"sku": "SKU-1", "quantity": qty}]}})
+    };
+    assert_eq!(h.post("/v1/events", events(vec![po("po-1", 10, "2099-03-01")])).await.0, 200);
+    // The supplier changes the PO: 6 units, a week later. It replaces the open quantity.
+    assert_eq!(h.post("/v1/events", events(vec![po("po-2", 6, "2099-03-08")])).await.0, 200);
+    let (status, _) = h
+        .post(
+            "/v1/reservations",
+            json!({"order_id": "SO-1", "lines": [{"sku": "SKU-1", "quantity": 3}]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let inv = h.inventory("SKU-1").await;
+    assert_eq!(
+        (inv["network"]["on_order"].as_i64(), inv["network"]["atp"].as_i64()),
+        (Some(6), Some(1))
+    );
+    let by_date = inv["network"]["atp_by_date"].as_array().unwrap();
+    assert_eq!(by_date.len(), 2, "{by_date:?}");
+    assert_eq!(by_date[1], json!({"date": "2099-03-08", "atp": 7}));
+    // Availability promises what is short on the day the PO is due.
+    let (_, avail) = h
+        .post("/v1/availability", json!({"lines": [{"sku": "SKU-1", "quantity": 5}]}))
+        .await;
+    assert_eq!(avail["lines"][0]["available"], 1);
+    assert_eq!(avail["lines"][0]["promise_date"], "2099-03-08");
+    // The ledger: each movement with its reason and the event behind it; the sums are the buckets.
+    let ledger: Value = h
+        .client
+        .get(format!("{}/v1/inventory/SKU-1/movements?node=DC-EAST", h.base))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lines = ledger["items"].as_array().unwrap();
+    let summary: Vec<(String, i64, String)> = lines
+        .iter()
+        .map(|m| {
+            (
+                m["bucket"].as_str().unwrap().to_owned(),
+                m["delta"].as_i64().unwrap(),
+                m["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("on_hand".into(), 4, "counted".into()),
+            ("on_order".into(), 10, "ordered".into()),
+            ("on_order".into(), -10, "po_changed".into()),
+            ("on_order".into(), 6, "ordered".into()),
+            ("reserved".into(), 3, "reserved".into()),
+        ]
+    );
+    assert_eq!(lines[4]["event_type"], "reservation.created");
+    assert_eq!(lines[1]["subject"], "po:PO-77");
+}

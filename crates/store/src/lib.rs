@@ -105,6 +105,23 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// One line of the inventory ledger, with the event that caused it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MovementRecord {
+    pub id: u64,
+    pub seq: u64,
+    pub node: String,
+    pub bucket: String,
+    pub delta: i64,
+    pub reason: String,
+    pub event_type: String,
+    /// The event's subject: the order, reservation, PO, ASN or SKU it concerned.
+    pub subject: String,
+    pub source: String,
+    pub event_id: String,
+    pub occurred_at: Timestamp,
+}
+
 /// One outbound message in the outbox.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxMessage {
@@ -308,6 +325,64 @@ impl Store {
             Some(t) => state.positions(t, sku),
             None => (Vec::new(), 0),
         }
+    }
+
+    /// Expected supply of a SKU: (node, expected date if known, units), earliest first.
+    pub fn future_supply(&self, tenant: &TenantId, sku: &str) -> Vec<(String, Option<jiff::civil::Date>, i64)> {
+        let state = self.inner.state.read();
+        let Some(t) = state.tenant_lookup(tenant.as_str()) else {
+            return Vec::new();
+        };
+        state
+            .future_supply(t, sku)
+            .into_iter()
+            .map(|(n, d, u)| (n, d.map(state::date_of), u))
+            .collect()
+    }
+
+    /// The ledger of one SKU (optionally one node), oldest first, after `cursor`.
+    pub fn movements(
+        &self,
+        tenant: &TenantId,
+        sku: &str,
+        node: Option<&str>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<MovementRecord>, Error> {
+        let after: i64 = match cursor {
+            None => 0,
+            Some(c) => c.parse().map_err(|_| Error::InvalidCursor(c.to_owned()))?,
+        };
+        self.inner.readers.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT m.id, m.seq, m.node, m.bucket, m.delta, m.reason, e.kind, e.subject, e.source, e.event_id, e.occurred_at
+                 FROM movements m JOIN events e ON e.seq = m.seq
+                 WHERE m.tenant = ?1 AND m.sku = ?2 AND (?3 IS NULL OR m.node = ?3) AND m.id > ?4 ORDER BY m.id LIMIT ?5",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![tenant.as_str(), sku, node, after, limit as i64 + 1], |r| {
+                Ok(MovementRecord {
+                    id: r.get::<_, i64>(0)? as u64,
+                    seq: r.get::<_, i64>(1)? as u64,
+                    node: r.get(2)?,
+                    bucket: r.get(3)?,
+                    delta: r.get(4)?,
+                    reason: r.get(5)?,
+                    event_type: r.get(6)?,
+                    subject: r.get(7)?,
+                    source: r.get(8)?,
+                    event_id: r.get(9)?,
+                    occurred_at: from_micros(r.get(10)?),
+                })
+            })?;
+            let mut items = rows.collect::<Result<Vec<_>, _>>()?;
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(|m| m.id.to_string())
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
     }
 
     /// Whether any source has reported this SKU for the tenant.

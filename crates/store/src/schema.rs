@@ -55,6 +55,19 @@ CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
 -- At most one pending message per (connection, kind, subject): a burst of
 -- changes to one position updates that row, so the latest value goes out once.
 CREATE UNIQUE INDEX outbox_coalesce ON outbox (connection, kind, subject) WHERE status = 'pending';
+
+-- The inventory ledger: every change to every bucket, with the event that caused it.
+CREATE TABLE movements (
+    id      INTEGER PRIMARY KEY,
+    seq     INTEGER NOT NULL,   -- the event (events.seq) that caused it
+    tenant  TEXT    NOT NULL,
+    sku     TEXT    NOT NULL,
+    node    TEXT    NOT NULL,
+    bucket  TEXT    NOT NULL,
+    delta   INTEGER NOT NULL,
+    reason  TEXT    NOT NULL
+);
+CREATE INDEX movements_position ON movements (tenant, sku, node, id);
 "#,
 ];
 

@@ -80,6 +80,7 @@ pub(crate) fn replay(state: &mut State, conn: &Connection) -> Result<u64, Error>
     let mut stmt = conn.prepare("SELECT seq, tenant, kind, subject, occurred_at, data FROM events WHERE seq > ?1 ORDER BY seq")?;
     let mut rows = stmt.query([state.seq as i64])?;
     let mut count = 0;
+    state.replaying = true;
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let tenant = row.get_ref(1)?.as_str().map_err(|e| Error::Corrupt(e.to_string()))?;
@@ -93,5 +94,6 @@ pub(crate) fn replay(state: &mut State, conn: &Connection) -> Result<u64, Error>
         state.apply(seq as u64, t, subject, at, &body);
         count += 1;
     }
+    state.replaying = false;
     Ok(count)
 }

@@ -72,6 +72,73 @@ pub(crate) struct OrderSlot {
     lines: (u32, u16),
 }
 
+/// Expected supply of one reference (`po:…` or `asn:…`) at one position.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Supply {
+    reference: Box<str>,
+    /// Days since 1970-01-01 it is expected, if known.
+    day: Option<i32>,
+    units: i64,
+    bucket: Bucket,
+}
+
+fn days(date: jiff::civil::Date) -> i32 {
+    (date - jiff::civil::date(1970, 1, 1)).get_days()
+}
+
+pub(crate) fn date_of(day: i32) -> jiff::civil::Date {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(i64::from(day)))
+        .unwrap_or(jiff::civil::Date::MAX)
+}
+
+/// A stock bucket, as the movement ledger names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Bucket {
+    OnHand,
+    Allocated,
+    Reserved,
+    InTransit,
+    OnOrder,
+    Backordered,
+}
+
+impl Bucket {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::OnHand => "on_hand",
+            Bucket::Allocated => "allocated",
+            Bucket::Reserved => "reserved",
+            Bucket::InTransit => "in_transit",
+            Bucket::OnOrder => "on_order",
+            Bucket::Backordered => "backordered",
+        }
+    }
+
+    fn of(self, b: &mut Buckets) -> &mut i64 {
+        match self {
+            Bucket::OnHand => &mut b.on_hand,
+            Bucket::Allocated => &mut b.allocated,
+            Bucket::Reserved => &mut b.reserved,
+            Bucket::InTransit => &mut b.in_transit,
+            Bucket::OnOrder => &mut b.on_order,
+            Bucket::Backordered => &mut b.backordered,
+        }
+    }
+}
+
+/// One typed change to one bucket of one position: the ledger line that
+/// explains a number. The writer stores it with the seq of its event.
+#[derive(Debug, Clone)]
+pub struct Movement {
+    pub tenant: String,
+    pub sku: String,
+    pub node: String,
+    pub bucket: Bucket,
+    pub delta: i64,
+    pub reason: &'static str,
+}
+
 /// An active reservation, in interned form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ReservationSlot {
@@ -123,13 +190,22 @@ pub struct State {
     expiry: BTreeSet<(i64, u64)>,
     /// Active reservation per order (canonical id or the reference given).
     order_reservations: FxHashMap<Box<str>, u64>,
+    /// Future supply per position: POs (on order) and ASNs (in transit) with
+    /// their expected day, for ATP by date. Bucket totals are their sums.
+    supply: FxHashMap<(u16, u32, u32), Vec<Supply>>,
     /// Units backordered without a node, per (tenant, SKU).
     network_backorders: FxHashMap<(u16, u32), i64>,
     pub(crate) next_reservation: u64,
+    /// Set while replaying the log: movements are not collected.
+    #[serde(skip)]
+    pub(crate) replaying: bool,
     /// Positions changed since the writer last looked, with their ATP before
     /// the first change. Drained by the writer to emit `inventory.atp_changed`.
     #[serde(skip)]
     dirty: FxHashMap<(u16, u32, u32), i64>,
+    /// Movements made since the writer last drained them.
+    #[serde(skip)]
+    movements: Vec<(u16, u32, u32, Bucket, i64, &'static str)>,
     pub counters: Counters,
 }
 
@@ -453,31 +529,32 @@ impl State {
             EventBody::InventoryAdjusted(adj) => {
                 let (sku, node) = (self.intern(adj.sku.as_str()), self.intern(adj.node.as_str()));
                 self.learn_item(tenant, sku);
-                self.position(tenant, sku, node).on_hand += adj.delta.units();
+                self.change(tenant, sku, node, Bucket::OnHand, adj.delta.units(), "adjusted");
                 self.rebalance(tenant, sku, node);
             }
             EventBody::InventorySnapshot(snap) => {
                 let (sku, node) = (self.intern(snap.sku.as_str()), self.intern(snap.node.as_str()));
                 self.learn_item(tenant, sku);
                 // A count sets on-hand only: allocations owed to orders not yet shipped stay.
-                self.position(tenant, sku, node).on_hand = snap.on_hand.units();
+                let delta = snap.on_hand.units() - self.position(tenant, sku, node).on_hand;
+                self.change(tenant, sku, node, Bucket::OnHand, delta, "counted");
                 self.rebalance(tenant, sku, node);
             }
             EventBody::ReceiptConfirmed(receipt) => {
                 let node = self.intern(receipt.node.as_str());
-                let from_po = receipt.po_number.is_some() || receipt.asn_id.is_some();
+                let reference = receipt
+                    .asn_id
+                    .as_ref()
+                    .map(|a| format!("asn:{a}"))
+                    .or_else(|| receipt.po_number.as_ref().map(|p| format!("po:{p}")));
                 for line in &receipt.lines {
                     let sku = self.intern(line.sku.as_str());
                     self.learn_item(tenant, sku);
-                    let position = self.position(tenant, sku, node);
                     let units = line.quantity.units();
-                    position.on_hand += units;
-                    if from_po {
-                        // Received supply leaves the future buckets, never below zero.
-                        let from_transit = units.min(position.in_transit.max(0));
-                        position.in_transit -= from_transit;
-                        let rest = units - from_transit;
-                        position.on_order -= rest.min(position.on_order.max(0));
+                    self.change(tenant, sku, node, Bucket::OnHand, units, "received");
+                    if reference.is_some() {
+                        // Received supply leaves the future buckets: the named ASN or PO first, then the oldest.
+                        self.consume_supply(tenant, sku, node, reference.as_deref(), units, "received");
                     }
                 }
             }
@@ -489,34 +566,57 @@ impl State {
                     let node = self.intern(node.as_str());
                     for line in &ret.lines {
                         let sku = self.intern(line.sku.as_str());
-                        self.position(tenant, sku, node).on_hand += line.quantity.units();
+                        self.change(tenant, sku, node, Bucket::OnHand, line.quantity.units(), "returned");
                     }
                 }
             }
-            EventBody::PoCreated(po) => {
+            EventBody::PoCreated(po) | EventBody::PoUpdated(po) => {
                 let node = self.intern(po.node.as_str());
+                let reference = format!("po:{}", po.po_number);
+                // An update replaces what is still open on the PO.
+                self.drop_supply(tenant, &reference, "po_changed");
+                let date = po.expected_at.map(days);
                 for line in &po.lines {
                     let sku = self.intern(line.sku.as_str());
                     self.learn_item(tenant, sku);
-                    self.position(tenant, sku, node).on_order += line.quantity.units();
+                    self.add_supply(
+                        tenant,
+                        sku,
+                        node,
+                        &reference,
+                        date,
+                        line.quantity.units(),
+                        Bucket::OnOrder,
+                        "ordered",
+                    );
                 }
             }
             EventBody::AsnCreated(asn) => {
                 let node = self.intern(asn.node.as_str());
+                let reference = format!("asn:{}", asn.asn_id);
+                let po = asn.po_number.as_ref().map(|p| format!("po:{p}"));
                 for line in &asn.lines {
                     let sku = self.intern(line.sku.as_str());
                     self.learn_item(tenant, sku);
-                    let position = self.position(tenant, sku, node);
                     let units = line.quantity.units();
-                    position.in_transit += units;
-                    if asn.po_number.is_some() {
-                        position.on_order -= units.min(position.on_order.max(0));
+                    self.add_supply(
+                        tenant,
+                        sku,
+                        node,
+                        &reference,
+                        asn.expected_at.map(days),
+                        units,
+                        Bucket::InTransit,
+                        "shipped_to_node",
+                    );
+                    if let Some(po) = &po {
+                        self.consume_from(tenant, sku, node, po, units, "shipped_to_node");
                     }
                 }
             }
             EventBody::ReservationCreated(r) => self.reserve(tenant, r),
             EventBody::ReservationReleased(r) => self.release_reservation(r),
-            EventBody::PoUpdated(_) | EventBody::TicketCreated(_) => {}
+            EventBody::TicketCreated(_) => {}
         }
     }
 
@@ -535,13 +635,13 @@ impl State {
             return;
         }
         if let Some(number) = self.order_reservations.get(self.order_id(slot)).copied() {
-            self.unreserve(number);
+            self.unreserve(number, "converted");
         }
         let node = self.intern(node);
         self.orders[slot as usize].node = node;
         let lines = self.order_lines(slot).to_vec();
         for (sku, units) in &lines {
-            self.position(tenant, *sku, node).allocated += i64::from(*units);
+            self.change(tenant, *sku, node, Bucket::Allocated, i64::from(*units), "released");
         }
         for (sku, _) in lines {
             self.rebalance(tenant, sku, node);
@@ -564,10 +664,10 @@ impl State {
         }
         let lines = self.order_lines(slot).to_vec();
         for (sku, units) in lines {
-            let position = self.position(tenant, sku, node);
-            position.allocated -= i64::from(units);
+            let reason = if consume { "shipped" } else { "cancelled" };
+            self.change(tenant, sku, node, Bucket::Allocated, -i64::from(units), reason);
             if consume {
-                position.on_hand -= i64::from(units);
+                self.change(tenant, sku, node, Bucket::OnHand, -i64::from(units), reason);
             }
         }
         // Lines are accounted for: a second SHIPPED or a cancel must not move them again.
@@ -632,9 +732,148 @@ impl State {
             .collect()
     }
 
-    /// Forgets pending changes (after a replay: those were propagated before).
+    /// Forgets pending changes and movements (after a replay: those were
+    /// propagated and stored before).
     pub(crate) fn clear_atp_changes(&mut self) {
         self.dirty.clear();
+        self.movements.clear();
+    }
+
+    /// The movements made since the last call, by name.
+    pub(crate) fn take_movements(&mut self) -> Vec<Movement> {
+        std::mem::take(&mut self.movements)
+            .into_iter()
+            .map(|(t, sku, node, bucket, delta, reason)| Movement {
+                tenant: self.tenant_name(t).to_owned(),
+                sku: self.string(sku).to_owned(),
+                node: self.string(node).to_owned(),
+                bucket,
+                delta,
+                reason,
+            })
+            .collect()
+    }
+
+    /// Changes one bucket and records the movement. Every change to a
+    /// position goes through here, so the ledger explains every number.
+    fn change(&mut self, tenant: u16, sku: u32, node: u32, bucket: Bucket, delta: i64, reason: &'static str) {
+        if delta == 0 {
+            return;
+        }
+        *bucket.of(self.position(tenant, sku, node)) += delta;
+        // Replay rebuilds totals only; its movements are already stored.
+        if !self.replaying {
+            self.movements.push((tenant, sku, node, bucket, delta, reason));
+        }
+    }
+
+    fn add_supply(
+        &mut self,
+        tenant: u16,
+        sku: u32,
+        node: u32,
+        reference: &str,
+        day: Option<i32>,
+        units: i64,
+        bucket: Bucket,
+        reason: &'static str,
+    ) {
+        self.change(tenant, sku, node, bucket, units, reason);
+        self.supply.entry((tenant, sku, node)).or_default().push(Supply {
+            reference: reference.into(),
+            day,
+            units,
+            bucket,
+        });
+    }
+
+    /// Removes what is still open on a reference, everywhere (a PO replaced by its update).
+    fn drop_supply(&mut self, tenant: u16, reference: &str, reason: &'static str) {
+        let affected: Vec<(u16, u32, u32)> = self
+            .supply
+            .iter()
+            .filter(|(k, list)| k.0 == tenant && list.iter().any(|s| &*s.reference == reference))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in affected {
+            let list = self.supply.get_mut(&key).expect("listed above");
+            let (gone, kept): (Vec<Supply>, Vec<Supply>) = std::mem::take(list).into_iter().partition(|s| &*s.reference == reference);
+            *list = kept;
+            for s in gone {
+                self.change(key.0, key.1, key.2, s.bucket, -s.units, reason);
+            }
+        }
+    }
+
+    /// Takes `units` off one reference's open supply at a position (an ASN
+    /// shipping against its PO). Never below zero.
+    fn consume_from(&mut self, tenant: u16, sku: u32, node: u32, reference: &str, units: i64, reason: &'static str) {
+        let Some(list) = self.supply.get_mut(&(tenant, sku, node)) else {
+            return;
+        };
+        let mut left = units;
+        let mut moved = Vec::new();
+        for s in list.iter_mut().filter(|s| &*s.reference == reference) {
+            let take = s.units.min(left);
+            s.units -= take;
+            left -= take;
+            moved.push((s.bucket, take));
+        }
+        list.retain(|s| s.units > 0);
+        for (bucket, take) in moved {
+            self.change(tenant, sku, node, bucket, -take, reason);
+        }
+    }
+
+    /// Receipts: the named reference first, then in-transit before on-order,
+    /// earliest expected first.
+    fn consume_supply(&mut self, tenant: u16, sku: u32, node: u32, reference: Option<&str>, units: i64, reason: &'static str) {
+        let mut left = units;
+        if let Some(reference) = reference {
+            let before = self.open_supply(tenant, sku, node, reference);
+            self.consume_from(tenant, sku, node, reference, left, reason);
+            left -= before - self.open_supply(tenant, sku, node, reference);
+        }
+        while left > 0 {
+            let next = self.supply.get(&(tenant, sku, node)).and_then(|list| {
+                list.iter()
+                    .min_by_key(|s| (s.bucket != Bucket::InTransit, s.day.unwrap_or(i32::MAX)))
+                    .map(|s| s.reference.to_string())
+            });
+            let Some(next) = next else { break };
+            let before = self.open_supply(tenant, sku, node, &next);
+            self.consume_from(tenant, sku, node, &next, left, reason);
+            let taken = before - self.open_supply(tenant, sku, node, &next);
+            if taken == 0 {
+                break;
+            }
+            left -= taken;
+        }
+    }
+
+    fn open_supply(&self, tenant: u16, sku: u32, node: u32, reference: &str) -> i64 {
+        self.supply
+            .get(&(tenant, sku, node))
+            .into_iter()
+            .flatten()
+            .filter(|s| &*s.reference == reference)
+            .map(|s| s.units)
+            .sum()
+    }
+
+    /// Expected supply of a SKU per node: (node, day or None, units).
+    pub(crate) fn future_supply(&self, tenant: u16, sku: &str) -> Vec<(String, Option<i32>, i64)> {
+        let Some(s) = self.interned(sku) else { return Vec::new() };
+        let mut out: Vec<(String, Option<i32>, i64)> = self
+            .sku_nodes
+            .get(&(tenant, s))
+            .into_iter()
+            .flatten()
+            .flat_map(|node| self.supply.get(&(tenant, s, *node)).into_iter().flatten().map(move |x| (*node, x)))
+            .map(|(node, x)| (self.string(node).to_owned(), x.day, x.units))
+            .collect();
+        out.sort_by_key(|(n, d, _)| (d.unwrap_or(i32::MAX), n.clone()));
+        out
     }
 
     /// The next reservation id; the writer names a reservation before logging it.
@@ -669,7 +908,7 @@ impl State {
         let mut lines = Vec::with_capacity(r.lines.len());
         for line in &r.lines {
             let (sku, node) = (self.intern(line.sku.as_str()), self.intern(line.node.as_str()));
-            self.position(tenant, sku, node).reserved += line.quantity.units();
+            self.change(tenant, sku, node, Bucket::Reserved, line.quantity.units(), "reserved");
             lines.push((sku, node, line.quantity.units()));
         }
         let mut backordered = Vec::new();
@@ -679,7 +918,7 @@ impl State {
             match &b.node {
                 Some(node) => {
                     let node = self.intern(node.as_str());
-                    self.position(tenant, sku, node).backordered += units;
+                    self.change(tenant, sku, node, Bucket::Backordered, units, "backordered");
                     backordered.push((sku, node, units));
                 }
                 None => {
@@ -715,7 +954,7 @@ impl State {
     }
 
     /// Gives a reservation's units back. Returns whether it was active.
-    fn unreserve(&mut self, number: u64) -> bool {
+    fn unreserve(&mut self, number: u64, reason: &'static str) -> bool {
         let Some(r) = self.reservations.remove(&number) else { return false };
         self.expiry.remove(&(r.expires_at, number));
         if let Some(order) = &r.order
@@ -724,13 +963,13 @@ impl State {
             self.order_reservations.remove(order);
         }
         for (sku, node, units) in r.lines {
-            self.position(r.tenant, sku, node).reserved -= units;
+            self.change(r.tenant, sku, node, Bucket::Reserved, -units, reason);
         }
         for (sku, node, units) in r.backordered {
             if node == NONE {
                 *self.network_backorders.entry((r.tenant, sku)).or_default() -= units;
             } else {
-                self.position(r.tenant, sku, node).backordered -= units;
+                self.change(r.tenant, sku, node, Bucket::Backordered, -units, reason);
             }
         }
         self.counters.active_reservations -= 1;
@@ -739,7 +978,11 @@ impl State {
 
     fn release_reservation(&mut self, released: &ReservationReleased) {
         if let Some(number) = parse_reservation_id(&released.reservation_id) {
-            self.unreserve(number);
+            let reason = match released.reason {
+                model::inventory::ReleaseReason::Cancelled => "unreserved",
+                model::inventory::ReleaseReason::Expired => "expired",
+            };
+            self.unreserve(number, reason);
         }
     }
 
@@ -774,9 +1017,8 @@ impl State {
                 Some(b) => b.2 += take,
                 None => r.backordered.push((sku, node, take)),
             }
-            let position = self.inventory.get_mut(&(tenant, sku, node)).expect("checked above");
-            position.reserved -= take;
-            position.backordered += take;
+            self.change(tenant, sku, node, Bucket::Reserved, -take, "bumped");
+            self.change(tenant, sku, node, Bucket::Backordered, take, "bumped");
             excess -= take;
         }
     }

@@ -213,9 +213,20 @@ impl Step<'_> {
         ])?;
         if changed == 1 {
             let seq = self.tx.last_insert_rowid() as u64;
-            let mut state = self.state.write();
-            let t = state.tenant_index(tenant);
-            state.apply(seq, t, subject, at, &event.body);
+            let movements = {
+                let mut state = self.state.write();
+                let t = state.tenant_index(tenant);
+                state.apply(seq, t, subject, at, &event.body);
+                state.take_movements()
+            };
+            if !movements.is_empty() {
+                let mut ledger = self.tx.prepare_cached(
+                    "INSERT INTO movements (seq, tenant, sku, node, bucket, delta, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for m in movements {
+                    ledger.execute(params![seq as i64, m.tenant, m.sku, m.node, m.bucket.as_str(), m.delta, m.reason])?;
+                }
+            }
             self.written += 1;
             return Ok((seq, true));
         }

@@ -463,13 +463,30 @@ fn segment_note(tx: &Transaction<'_>, error: &EdiError) -> SegmentNote {
         },
         bad_data: bad_data(tx, p.segment_position, n),
     });
+    let segment_id = p.segment_id.clone().unwrap_or_default();
     SegmentNote {
-        segment_id: p.segment_id.clone().unwrap_or_default(),
+        loop_id: loop_id(tx.set_id, &segment_id).map(str::to_owned),
+        segment_id,
         position: p.segment_position.unwrap_or(0),
-        loop_id: None,
         error: Some(error.kind.ak3_code().to_owned()),
         elements: element.into_iter().collect(),
     }
+}
+
+/// AK303: the loop a segment belongs to, named by the loop's first
+/// segment as the X12 diagrams do, for the loops of the sets crossdock maps.
+fn loop_id(set_id: &str, segment_id: &str) -> Option<&'static str> {
+    Some(match (set_id, segment_id) {
+        (_, "N1" | "N2" | "N3" | "N4") => "N1",
+        ("850", "PO1" | "PID" | "PO4" | "CTP" | "SCH") => "PO1",
+        ("856", "HL" | "PRF" | "LIN" | "SN1" | "MAN" | "TD1" | "TD5" | "PID" | "PO4") => "HL",
+        ("940" | "945", "LX" | "W01" | "W12" | "G69") => "LX",
+        ("943", "W04") => "W04",
+        ("944", "W07") => "W07",
+        ("846", "LIN" | "QTY" | "PID") => "LIN",
+        ("997", "AK2" | "AK3" | "AK4" | "AK5") => "AK2",
+        _ => return None,
+    })
 }
 
 /// AK404: a copy of the bad element, when it can be copied safely (printable, short).

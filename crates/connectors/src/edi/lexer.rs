@@ -30,12 +30,15 @@ impl Delimiters {
         segment: b'~',
     };
 
-    /// Delimiters must be distinct and must not be letters, digits or a
-    /// space, or data could not be told from structure.
+    /// Delimiters must be distinct ASCII characters other than letters,
+    /// digits and space, or data could not be told from structure.
     pub fn check(&self) -> Result<(), String> {
         let all = [Some(self.element), self.repetition, Some(self.component), Some(self.segment)];
         for (i, d) in all.iter().enumerate() {
             let Some(d) = *d else { continue };
+            if !d.is_ascii() {
+                return Err(format!("Delimiter byte {d:#04x} is not ASCII."));
+            }
             if d.is_ascii_alphanumeric() || d == b' ' {
                 return Err(format!("Delimiter {:?} is a letter, a digit or a space.", d as char));
             }
@@ -204,13 +207,17 @@ pub(crate) fn sniff(text: &str, start: usize) -> Result<Sniffed, EdiError> {
             }
         } else if matches!(b, b'\r' | b'\n') {
             // A line break before the 16th element: the ISA was cut short.
+            let delimiters = Delimiters {
+                element,
+                repetition: None,
+                component: fallback_component(element, b),
+                segment: b,
+            };
+            delimiters
+                .check()
+                .map_err(|m| invalid(at, format!("The ISA declares unusable delimiters: {m}")))?;
             return Ok(Sniffed {
-                delimiters: Delimiters {
-                    element,
-                    repetition: None,
-                    component: fallback_component(element, b),
-                    segment: b,
-                },
+                delimiters,
                 repair: Some(Repair::TruncatedIsa),
             });
         }
@@ -440,5 +447,10 @@ mod tests {
         assert_eq!(sniff("ISA*00*", 0).unwrap_err().kind, ErrorKind::InvalidIsa);
         let clash = ISA.replace(">~", "**");
         assert!(sniff(&clash, 0).is_err());
+        // A separator that is not ASCII would cut characters in half.
+        let wide = ISA.replace('*', "é");
+        assert_eq!(sniff(&wide, 0).unwrap_err().kind, ErrorKind::InvalidIsa);
+        let wide_terminator = ISA.replace(">~", ">é");
+        assert_eq!(sniff(&wide_terminator, 0).unwrap_err().kind, ErrorKind::InvalidIsa);
     }
 }

@@ -84,7 +84,7 @@ pub fn receive(input: &[u8], ctx: &MapContext<'_>, settings: &AckSettings) -> Re
             }
             received.problems.extend(outcome.error());
         }
-        received.problems.extend(interchange.problems().into_iter().cloned());
+        received.problems.extend(interchange.all_problems().into_iter().cloned());
         ta1s.extend(verdict.ta1);
         acks.extend(verdict.acks);
         received.outcomes.extend(outcomes);

@@ -7,7 +7,7 @@
 //! interchange is still read. [`parse_interchange`] is the strict reading:
 //! any problem is an error.
 
-use super::error::{EdiError, ErrorKind, Position};
+use super::error::{EdiError, ElementFault, ErrorKind, Position};
 use super::lexer::{self, Delimiters, Lexer, Repair, Segment};
 
 /// One interchange: the ISA header, its groups, and what was wrong with its envelope.
@@ -86,6 +86,7 @@ impl<'a> Transaction<'a> {
         self.segments.get(1..end).unwrap_or(&[])
     }
 
+    /// The ST segment, which the parser always puts first.
     pub fn st(&self) -> &Segment<'a> {
         &self.segments[0]
     }
@@ -95,10 +96,10 @@ impl<'a> Transaction<'a> {
         !self.set_id.is_empty() && !self.control_number.is_empty()
     }
 
-    /// Whether the content is unreadable (a bad segment id or character),
-    /// as opposed to envelope bookkeeping being off.
-    pub fn has_syntax_errors(&self) -> bool {
-        self.problems.iter().any(|p| !p.kind.is_bookkeeping())
+    /// The first problem that makes the content unreadable (a bad segment
+    /// id or character), as opposed to envelope bookkeeping being off.
+    pub fn syntax_error(&self) -> Option<&EdiError> {
+        self.problems.iter().find(|p| !p.kind.is_bookkeeping())
     }
 }
 
@@ -111,7 +112,7 @@ impl FunctionalGroup<'_> {
 
 impl<'a> Interchange<'a> {
     /// Every problem at every level, in the order of the input.
-    pub fn problems(&self) -> Vec<&EdiError> {
+    pub fn all_problems(&self) -> Vec<&EdiError> {
         let mut all: Vec<&EdiError> = self.problems.iter().collect();
         for group in &self.groups {
             all.extend(&group.problems);
@@ -125,7 +126,7 @@ impl<'a> Interchange<'a> {
 
     /// The strict verdict: the first problem, if there is one.
     pub fn validate(&self) -> Result<(), EdiError> {
-        match self.problems().first() {
+        match self.all_problems().first() {
             Some(first) => Err((*first).clone()),
             None => Ok(()),
         }
@@ -460,12 +461,28 @@ fn open_transaction(st: Segment<'_>) -> Transaction<'_> {
             ),
         ));
     }
-    if tx.control_number.is_empty() {
+    let control_length = tx.control_number.len();
+    if control_length == 0 {
         tx.problems.push(EdiError::new(
             ErrorKind::MissingTransactionControlNumber,
             with_data_element(st.position_of(2), 329),
             "ST02 (transaction set control number) is missing.",
         ));
+    } else if !(4..=9).contains(&control_length) {
+        let fault = if control_length < 4 {
+            ElementFault::TooShort
+        } else {
+            ElementFault::TooLong
+        };
+        tx.problems.push(EdiError::new(
+            ErrorKind::Element(fault),
+            with_data_element(st.position_of(2), 329),
+            format!("ST02 `{}` must be 4 to 9 characters.", tx.control_number),
+        ));
+    }
+    // ST03 (implementation convention reference) is the last element ST has.
+    if let Some(problem) = too_many_elements(&st, 3) {
+        tx.problems.push(problem);
     }
     if let Some(problem) = syntax_problem(&st) {
         tx.problems.push(problem);
@@ -481,9 +498,21 @@ fn check_transaction_trailer(tx: &mut Transaction<'_>, se: &Segment<'_>) {
     if let Some(problem) = control_mismatch(se, ErrorKind::TransactionControlMismatch, tx.control_number, "ST02", "SE02") {
         tx.problems.push(problem);
     }
-    if let Some(problem) = syntax_problem(se) {
+    if let Some(problem) = syntax_problem(se).or_else(|| too_many_elements(se, 2)) {
         tx.problems.push(problem);
     }
+}
+
+/// X12's "too many data elements" (AK403 code 3), for the envelope segments whose size is fixed.
+fn too_many_elements(segment: &Segment<'_>, max: usize) -> Option<EdiError> {
+    let count = segment.element_count();
+    (count > max).then(|| {
+        EdiError::new(
+            ErrorKind::Element(ElementFault::TooManyElements),
+            segment.position_of(max + 1),
+            format!("{} has {count} elements; it has at most {max}.", segment.id),
+        )
+    })
 }
 
 fn check_group_trailer(group: &mut FunctionalGroup<'_>, ge: &Segment<'_>) {
@@ -566,7 +595,7 @@ fn syntax_problem(segment: &Segment<'_>) -> Option<EdiError> {
     let mut position = segment.position_of(element);
     position.offset = offset;
     Some(EdiError::new(
-        ErrorKind::Element(super::error::ElementFault::InvalidCharacter),
+        ErrorKind::Element(ElementFault::InvalidCharacter),
         position,
         format!(
             "{}{:02} holds the control character {:#04x}, which no X12 character set allows (a segment terminator missing before a line break?).",
@@ -601,7 +630,7 @@ mod tests {
     #[test]
     fn reads_groups_and_transactions() {
         let text = doc(
-            "GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~BEG*00*SA*PO1**20260714~SE*3*0001~ST*850*0002~BEG*00*SA*PO2**20260714~SE*3*0002~GE*2*5~GS*SH*A*B*20260714*1200*6*X*004010~ST*856*1~BSN*00*S1*20260714*1200~SE*3*1~GE*1*6~IEA*2*000000007~",
+            "GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~BEG*00*SA*PO1**20260714~SE*3*0001~ST*850*0002~BEG*00*SA*PO2**20260714~SE*3*0002~GE*2*5~GS*SH*A*B*20260714*1200*6*X*004010~ST*856*0001~BSN*00*S1*20260714*1200~SE*3*0001~GE*1*6~IEA*2*000000007~",
         );
         let ix = parse_interchange(text.as_bytes()).unwrap();
         assert_eq!(ix.header.control_number, "000000007");
@@ -626,16 +655,16 @@ mod tests {
 
         let text = doc("GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~SE*2*0001~GE*1*9~IEA*1*000000008~");
         let ix = read_interchanges(text.as_bytes()).unwrap().remove(0);
-        let kinds: Vec<_> = ix.problems().iter().map(|p| p.kind).collect();
+        let kinds: Vec<_> = ix.all_problems().iter().map(|p| p.kind).collect();
         assert_eq!(kinds, [ErrorKind::GroupControlMismatch, ErrorKind::InterchangeControlMismatch]);
-        assert!(ix.problems()[1].message.contains("`000000008`") && ix.problems()[1].message.contains("`000000007`"));
+        assert!(ix.all_problems()[1].message.contains("`000000008`") && ix.all_problems()[1].message.contains("`000000007`"));
     }
 
     #[test]
     fn counts_are_checked_at_every_level() {
         let text = doc("GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~BEG*00*SA*PO1**20260714~SE*4*0001~GE*2*5~IEA*3*7~");
         let ix = read_interchanges(text.as_bytes()).unwrap().remove(0);
-        let kinds: Vec<_> = ix.problems().iter().map(|p| p.kind).collect();
+        let kinds: Vec<_> = ix.all_problems().iter().map(|p| p.kind).collect();
         assert_eq!(
             kinds,
             [
@@ -644,7 +673,7 @@ mod tests {
                 ErrorKind::GroupCountMismatch
             ]
         );
-        assert!(ix.problems()[0].message.contains("says 4") && ix.problems()[0].message.contains("there are 3"));
+        assert!(ix.all_problems()[0].message.contains("says 4") && ix.all_problems()[0].message.contains("there are 3"));
     }
 
     #[test]
@@ -662,11 +691,28 @@ mod tests {
         let text = doc("GS*PO*A*B*20260714*1200*5*X*004010~ST*850*0001~N1*ST*NAME\n*92*X~b@d*1~SE*4*0001~GE*1*5~IEA*1*000000007~");
         let ix = read_interchanges(text.as_bytes()).unwrap().remove(0);
         let tx = &ix.groups[0].transactions[0];
-        assert!(tx.has_syntax_errors());
+        assert!(tx.syntax_error().is_some());
         let first = &tx.problems[0];
         assert_eq!(first.field(), "segment 2 (N1) element 2");
         assert_eq!(&text[first.position.offset..first.position.offset + 1], "\n");
         assert_eq!(tx.problems[1].kind, ErrorKind::UnrecognizedSegment);
+    }
+
+    #[test]
+    fn envelope_segments_have_fixed_sizes() {
+        let text = doc("GS*PO*A*B*20260714*1200*5*X*004010~ST*850*1~SE*2*1*X~GE*1*5~IEA*1*000000007~");
+        let ix = read_interchanges(text.as_bytes()).unwrap().remove(0);
+        let faults: Vec<(ErrorKind, String)> = ix.all_problems().iter().map(|p| (p.kind, p.field())).collect();
+        assert_eq!(
+            faults,
+            [
+                (ErrorKind::Element(ElementFault::TooShort), "segment 1 (ST) element 2".to_owned()),
+                (
+                    ErrorKind::Element(ElementFault::TooManyElements),
+                    "segment 2 (SE) element 3".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]
@@ -676,7 +722,7 @@ mod tests {
         let all = read_interchanges(two.as_bytes()).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].delimiters.element, b'|');
-        assert!(all.iter().all(|ix| ix.problems().is_empty()));
+        assert!(all.iter().all(|ix| ix.all_problems().is_empty()));
         let err = parse_interchange(two.as_bytes()).unwrap_err();
         assert!(err.message.contains("2 interchanges"), "{err}");
     }

@@ -117,6 +117,13 @@ impl Envelope {
             line_breaks: false,
         }
     }
+
+    /// Another X12 release, with that release's usual delimiters.
+    pub fn with_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self.delimiters = version.delimiters();
+        self
+    }
 }
 
 /// One transaction set to write.
@@ -291,7 +298,7 @@ impl<'e> Writer<'e> {
         if id.len() > width {
             return Err(self.fault("ISA", element, &format!("`{id}` is longer than the {width} characters ISA allows.")));
         }
-        if id.bytes().any(|b| self.is_delimiter(b) || b < 0x20) {
+        if id.bytes().any(|b| self.is_unsafe(b)) {
             return Err(self.fault("ISA", element, &format!("`{}` contains a delimiter.", id.escape_debug())));
         }
         Ok(format!("{id:<width$}"))
@@ -355,7 +362,7 @@ impl<'e> Writer<'e> {
             elements.len()
         };
         for (n, element) in elements[..used].iter().enumerate().filter(|(n, _)| !exempt.contains(&(n + 1))) {
-            if let Some(bad) = element.bytes().find(|b| self.is_delimiter(*b) || *b < 0x20) {
+            if let Some(bad) = element.bytes().find(|b| self.is_unsafe(*b)) {
                 return Err(self.fault(
                     id,
                     n + 1,
@@ -384,24 +391,19 @@ impl<'e> Writer<'e> {
         b == self.d.element || b == self.d.segment || b == self.d.component || Some(b) == self.d.repetition
     }
 
+    /// A byte no element may hold: a delimiter, or a control character no X12 character set has.
+    fn is_unsafe(&self, b: u8) -> bool {
+        self.is_delimiter(b) || b < 0x20 || b == 0x7f
+    }
+
     /// Free text (names, addresses, descriptions) cannot carry delimiters;
     /// they become spaces rather than failing a whole document over a `*` in a name.
     fn text<'s>(&self, s: &'s str) -> Cow<'s, str> {
-        if s.bytes().any(|b| self.is_delimiter(b) || b < 0x20) {
-            Cow::Owned(
-                s.chars()
-                    .map(|c| {
-                        if c.is_ascii() && (self.is_delimiter(c as u8) || c.is_ascii_control()) {
-                            ' '
-                        } else {
-                            c
-                        }
-                    })
-                    .collect(),
-            )
-        } else {
-            Cow::Borrowed(s)
+        if !s.bytes().any(|b| self.is_unsafe(b)) {
+            return Cow::Borrowed(s);
         }
+        let clean = |c: char| if c.is_ascii() && self.is_unsafe(c as u8) { ' ' } else { c };
+        Cow::Owned(s.chars().map(clean).collect())
     }
 
     fn fault(&self, id: &str, element: usize, message: &str) -> EdiError {

@@ -546,7 +546,7 @@ fn a_fixture_missing_two_terminators_is_rejected_and_maps_once_they_are_restored
     let text = String::from_utf8(bytes).unwrap().replace("***\nPI*", "***~\nPI*");
     let ix = read_interchanges(text.as_bytes()).unwrap().remove(0);
     // Restored, the file still has SE01 wrong (20 for 22 segments): bookkeeping, so it maps.
-    let problems: Vec<String> = ix.problems().iter().map(|p| p.message.clone()).collect();
+    let problems: Vec<String> = ix.all_problems().iter().map(|p| p.message.clone()).collect();
     assert_eq!(problems, ["SE01 says 20 segments from ST to SE; there are 22."]);
     let order = order_of(&to_events(&ix, &ctx())[0].events()[0]).clone();
     assert_eq!(
@@ -651,10 +651,13 @@ fn receive_rejects_the_invalid_fixture_with_ak3_and_ak4() {
     );
     assert_eq!(tx.errors, ["5", "4"], "segments in error; segment count wrong");
     let note = &tx.segments[0];
-    assert_eq!(
-        (note.segment_id.as_str(), note.position, note.error.as_deref()),
-        ("N1", 11, Some("8"))
+    let note_head = (
+        note.segment_id.as_str(),
+        note.position,
+        note.loop_id.as_deref(),
+        note.error.as_deref(),
     );
+    assert_eq!(note_head, ("N1", 11, Some("N1"), Some("8")));
     assert_eq!((note.elements[0].position, note.elements[0].error.as_str()), (4, "6"));
     assert_eq!(note.elements[0].bad_data, None, "a line break is not copied into AK404");
     assert_eq!((acks[0].status, acks[0].accepted), (AckStatus::Rejected, 0));
@@ -682,7 +685,7 @@ GE*2*43~IEA*1*000000043~";
     assert!(
         received
             .ack
-            .contains("AK2*850*0002~AK3*PO1*3**8~AK4*2*330*6*1.5~AK5*R*5~AK9*P*2*2*1~"),
+            .contains("AK2*850*0002~AK3*PO1*3*PO1*8~AK4*2*330*6*1.5~AK5*R*5~AK9*P*2*2*1~"),
         "{}",
         received.ack
     );
@@ -1033,7 +1036,7 @@ fn edi_byte() -> impl Strategy<Value = u8> {
 proptest! {
     // Bounded: each case reads a body up to four times. Failures are kept next to this file.
     #![proptest_config(ProptestConfig {
-        cases: 300,
+        cases: 20000,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]

@@ -123,6 +123,26 @@ pub(super) fn date(seg: &Segment<'_>, n: usize, de: Option<u16>) -> Result<Optio
     })
 }
 
+/// A date the segment must carry (X12 mandatory): absent is code 1, unreadable code 8.
+pub(super) fn mandatory_date(seg: &Segment<'_>, n: usize, what: &str) -> Result<Date, EdiError> {
+    required(seg, n, Some(373), what)?;
+    Ok(date(seg, n, Some(373))?.unwrap_or_default())
+}
+
+/// A time the segment must carry: absent is code 1, unreadable code 9.
+pub(super) fn mandatory_time(seg: &Segment<'_>, n: usize, what: &str) -> Result<Time, EdiError> {
+    let raw = required(seg, n, Some(337), what)?;
+    parse_time(raw).ok_or_else(|| {
+        fault(
+            seg,
+            n,
+            Some(337),
+            ElementFault::InvalidTime,
+            format!("{} `{raw}` is not a time (HHMM[SS]).", name(seg, n)),
+        )
+    })
+}
+
 /// `CCYYMMDD`, or `YYMMDD` as ISA09 and pre-004010 GS04 write it (00–49 is 20xx).
 pub(crate) fn parse_date(raw: &str) -> Option<Date> {
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());

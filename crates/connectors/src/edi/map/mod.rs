@@ -27,7 +27,7 @@ use model::{Event, EventBody, NodeId, Timestamp};
 
 use super::Interchange;
 use super::ack::{self, Ack};
-use super::error::{EdiError, ErrorKind};
+use super::error::{EdiError, ErrorKind, Position};
 use super::lexer::Segment;
 use super::parse::{FunctionalGroup, InterchangeHeader, Transaction};
 
@@ -132,6 +132,8 @@ pub struct TransactionOutcome {
     /// ST01 and ST02.
     pub set_id: String,
     pub control_number: String,
+    /// Where the transaction set's ST is.
+    pub position: Position,
     pub outcome: Outcome,
 }
 
@@ -159,7 +161,7 @@ impl TransactionOutcome {
             Outcome::Rejected(e) => Some(e.clone()),
             Outcome::Unsupported => Some(EdiError::new(
                 ErrorKind::UnsupportedTransactionSet,
-                super::error::Position::default(),
+                self.position.clone(),
                 format!(
                     "Transaction set {} ({}) is not supported; supported: {}.",
                     self.set_id,
@@ -223,6 +225,7 @@ pub fn to_events(interchange: &Interchange<'_>, ctx: &MapContext<'_>) -> Vec<Tra
                 group_control_number: group.control_number.to_owned(),
                 set_id: tx.set_id.to_owned(),
                 control_number: tx.control_number.to_owned(),
+                position: tx.st().position_of(1),
                 outcome: map_transaction(&interchange.header, group, tx, ctx, fallback_time),
             }
         })
@@ -236,7 +239,7 @@ fn map_transaction(
     ctx: &MapContext<'_>,
     fallback_time: Timestamp,
 ) -> Outcome {
-    if let Some(problem) = tx.problems.iter().find(|p| !p.kind.is_bookkeeping()) {
+    if let Some(problem) = tx.syntax_error() {
         return Outcome::Rejected(problem.clone());
     }
     let doc = Doc {

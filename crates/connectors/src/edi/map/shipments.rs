@@ -119,10 +119,12 @@ pub(super) fn ship_notice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
         }
     }
     let bsn = bsn.ok_or_else(|| doc.missing("BSN", "beginning segment for ship notice"))?;
-    let occurred_at = facts
-        .shipped_at
-        .or_else(|| instant_hint(bsn, 3, Some(4)))
-        .unwrap_or(doc.fallback_time);
+    // BSN03 and BSN04 are mandatory: when the notice was made, the time of a shipment without a DTM*011.
+    let made = fields::instant(
+        fields::mandatory_date(bsn, 3, "date")?,
+        Some(fields::mandatory_time(bsn, 4, "time")?),
+    );
+    let occurred_at = facts.shipped_at.or(made).unwrap_or(doc.fallback_time);
     let inbound = match doc.ctx.ship_notice {
         ShipNoticeReading::Inbound => true,
         ShipNoticeReading::Outbound => false,

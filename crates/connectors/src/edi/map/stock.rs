@@ -41,7 +41,9 @@ pub(super) fn inventory_advice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
         }
     }
     let bia = bia.ok_or_else(|| doc.missing("BIA", "beginning segment for inventory inquiry/advice"))?;
-    let occurred_at = instant_hint(bia, 4, Some(5)).unwrap_or(doc.fallback_time);
+    let date = fields::mandatory_date(bia, 4, "date")?;
+    let time = text(bia, 5).and_then(fields::parse_time);
+    let occurred_at = fields::instant(date, time).unwrap_or(doc.fallback_time);
     let mut mapped = Mapped::default();
     for (lin, qty) in items {
         let Some(qty) = qty else { continue };
@@ -143,7 +145,8 @@ pub(super) fn transfer_receipt(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
     if lines.is_empty() {
         return Err(doc.missing("W07", "at least one item received"));
     }
-    let occurred_at = instant_hint(w17, 2, None).unwrap_or(doc.fallback_time);
+    let received_on = fields::mandatory_date(w17, 2, "date")?;
+    let occurred_at = fields::instant(received_on, None).unwrap_or(doc.fallback_time);
     let (lines, sources): (Vec<_>, Vec<_>) = lines.into_iter().unzip();
     let mut mapped = Mapped {
         lines: sources,
