@@ -580,13 +580,13 @@ impl State {
                     let sku = self.intern(line.sku.as_str());
                     self.learn_item(tenant, sku);
                     self.add_supply(
-                        tenant,
-                        sku,
-                        node,
-                        &reference,
-                        date,
-                        line.quantity.units(),
-                        Bucket::OnOrder,
+                        (tenant, sku, node),
+                        Supply {
+                            reference: reference.as_str().into(),
+                            day: date,
+                            units: line.quantity.units(),
+                            bucket: Bucket::OnOrder,
+                        },
                         "ordered",
                     );
                 }
@@ -600,13 +600,13 @@ impl State {
                     self.learn_item(tenant, sku);
                     let units = line.quantity.units();
                     self.add_supply(
-                        tenant,
-                        sku,
-                        node,
-                        &reference,
-                        asn.expected_at.map(days),
-                        units,
-                        Bucket::InTransit,
+                        (tenant, sku, node),
+                        Supply {
+                            reference: reference.as_str().into(),
+                            day: asn.expected_at.map(days),
+                            units,
+                            bucket: Bucket::InTransit,
+                        },
                         "shipped_to_node",
                     );
                     if let Some(po) = &po {
@@ -767,24 +767,9 @@ impl State {
         }
     }
 
-    fn add_supply(
-        &mut self,
-        tenant: u16,
-        sku: u32,
-        node: u32,
-        reference: &str,
-        day: Option<i32>,
-        units: i64,
-        bucket: Bucket,
-        reason: &'static str,
-    ) {
-        self.change(tenant, sku, node, bucket, units, reason);
-        self.supply.entry((tenant, sku, node)).or_default().push(Supply {
-            reference: reference.into(),
-            day,
-            units,
-            bucket,
-        });
+    fn add_supply(&mut self, (tenant, sku, node): (u16, u32, u32), supply: Supply, reason: &'static str) {
+        self.change(tenant, sku, node, supply.bucket, supply.units, reason);
+        self.supply.entry((tenant, sku, node)).or_default().push(supply);
     }
 
     /// Removes what is still open on a reference, everywhere (a PO replaced by its update).

@@ -1036,7 +1036,7 @@ fn edi_byte() -> impl Strategy<Value = u8> {
 proptest! {
     // Bounded: each case reads a body up to four times. Failures are kept next to this file.
     #![proptest_config(ProptestConfig {
-        cases: 20000,
+        cases: 300,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
