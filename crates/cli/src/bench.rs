@@ -425,6 +425,7 @@ fn reserve_one(sku: &str) -> store::ReserveRequest {
             sku: Sku::parse(sku).expect("valid"),
             quantity: Quantity(1),
             node: None,
+            unit: None,
         }],
         mode: model::inventory::ReservationMode::AllOrNothing,
         expires_at: jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),

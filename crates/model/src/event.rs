@@ -376,6 +376,10 @@ pub struct InventoryAdjusted {
     pub sku: Sku,
     /// Signed change in on-hand units.
     pub delta: Quantity,
+    /// The unit `delta` is in; `case` is converted to eaches with the item's
+    /// pack size when the event is accepted. Default: `each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::item::UnitOfMeasure>,
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -388,6 +392,10 @@ pub struct InventorySnapshot {
     pub node: NodeId,
     pub sku: Sku,
     pub on_hand: Quantity,
+    /// The unit `on_hand` is in; `case` is converted to eaches with the item's
+    /// pack size when the event is accepted. Default: `each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::item::UnitOfMeasure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

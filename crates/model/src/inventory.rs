@@ -114,6 +114,10 @@ pub struct DemandLine {
     pub quantity: Quantity,
     #[serde(default)]
     pub node: Option<NodeId>,
+    /// The unit `quantity` is in; `case` is converted to eaches with the item's
+    /// pack size when the event is accepted. Default: `each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<crate::item::UnitOfMeasure>,
 }
 
 /// Units of one SKU held at one node.
@@ -277,6 +281,7 @@ mod tests {
             sku: sku(s),
             quantity: Quantity(q),
             node: n.map(node),
+            unit: None,
         }
     }
 

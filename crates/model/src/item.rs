@@ -58,3 +58,13 @@ pub struct Item {
     #[serde(default)]
     pub price: Option<Money>,
 }
+
+impl UnitOfMeasure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitOfMeasure::Each => "each",
+            UnitOfMeasure::Case => "case",
+            UnitOfMeasure::Pallet => "pallet",
+        }
+    }
+}

@@ -84,6 +84,44 @@ pub struct EventBatch {
     pub events: Vec<Event>,
 }
 
+/// A quantity in eaches. Cases are converted with the item's pack size; a
+/// unit that cannot be converted is an error naming the field, never a guess.
+pub fn to_eaches(
+    app: &App,
+    tenant: &TenantId,
+    sku: &model::Sku,
+    quantity: model::Quantity,
+    unit: Option<model::item::UnitOfMeasure>,
+    field: &str,
+) -> Result<model::Quantity, ApiError> {
+    use model::item::UnitOfMeasure;
+    match unit.unwrap_or_default() {
+        UnitOfMeasure::Each => Ok(quantity),
+        UnitOfMeasure::Case => {
+            let Some(size) = app.store.pack_size(tenant, sku.as_str()) else {
+                return Err(ApiError::invalid(
+                    "unknown_pack_size",
+                    format!("SKU `{sku}` has no known pack size, so {quantity} case(s) cannot be converted to eaches. Hint: send item.upserted with `pack_size`, or send eaches."),
+                )
+                .field(field));
+            };
+            quantity
+                .units()
+                .checked_mul(i64::from(size))
+                .and_then(|u| model::Quantity::new(u).ok())
+                .ok_or_else(|| ApiError::invalid("invalid_quantity", format!("{quantity} case(s) of {size} is out of range.")).field(field))
+        }
+        other => Err(ApiError::invalid(
+            "unsupported_unit",
+            format!(
+                "Quantities in `{}` cannot be converted for `{sku}`. Hint: send eaches or cases.",
+                other.as_str()
+            ),
+        )
+        .field(field)),
+    }
+}
+
 /// Where a batch came from, for tenant defaults and node checks.
 pub struct Origin<'a> {
     /// `events` for the API, `body` for webhooks.
@@ -192,6 +230,13 @@ pub async fn ingest(
                 )
                 .field(at(field)));
             }
+        }
+        match &mut event.body {
+            model::EventBody::InventoryAdjusted(a) => a.delta = to_eaches(app, &tenant, &a.sku, a.delta, a.unit.take(), &at("data.delta"))?,
+            model::EventBody::InventorySnapshot(s) => {
+                s.on_hand = to_eaches(app, &tenant, &s.sku, s.on_hand, s.unit.take(), &at("data.on_hand"))?
+            }
+            _ => {}
         }
         if let Some((id, _)) = origin.connection {
             event.source = id.to_owned();

@@ -130,11 +130,11 @@ fn tenant_of(app: &App, given: Option<TenantId>, params: &HashMap<String, String
 
 /// Shape checks shared by reservations and availability: positive whole
 /// quantities, configured nodes of the tenant, SKUs some source reported.
-fn check_lines(app: &App, tenant: &TenantId, lines: &[DemandLine]) -> Result<(), ApiError> {
+fn check_lines(app: &App, tenant: &TenantId, lines: &mut [DemandLine]) -> Result<(), ApiError> {
     if lines.is_empty() {
         return Err(ApiError::invalid("invalid_request", "At least one line is needed.").field("lines"));
     }
-    for (i, line) in lines.iter().enumerate() {
+    for (i, line) in lines.iter_mut().enumerate() {
         if line.quantity.units() <= 0 {
             return Err(ApiError::invalid(
                 "invalid_quantity",
@@ -153,6 +153,14 @@ fn check_lines(app: &App, tenant: &TenantId, lines: &[DemandLine]) -> Result<(),
         if !app.store.knows_item(tenant, line.sku.as_str()) {
             return Err(unknown_sku(tenant, line.sku.as_str(), format!("lines[{i}].sku")));
         }
+        line.quantity = crate::ingest::to_eaches(
+            app,
+            tenant,
+            &line.sku,
+            line.quantity,
+            line.unit.take(),
+            &format!("lines[{i}].quantity"),
+        )?;
     }
     Ok(())
 }
@@ -165,9 +173,9 @@ pub async fn post_reservation(
 ) -> Result<Response, ApiError> {
     authorize(&app, &headers)?;
     require_json(&headers)?;
-    let request: ReservationBody = parse_json(&body(bytes)?)?;
-    let tenant = tenant_of(&app, request.tenant, &params)?;
-    check_lines(&app, &tenant, &request.lines)?;
+    let mut request: ReservationBody = parse_json(&body(bytes)?)?;
+    let tenant = tenant_of(&app, request.tenant.take(), &params)?;
+    check_lines(&app, &tenant, &mut request.lines)?;
     let ttl = match &request.ttl {
         None => DEFAULT_TTL,
         Some(raw) => Span::parse(raw)
@@ -236,6 +244,8 @@ struct AvailabilityBody {
 struct AvailabilityLine {
     sku: Sku,
     quantity: Quantity,
+    #[serde(default)]
+    unit: Option<model::item::UnitOfMeasure>,
 }
 
 /// Per line: the nodes and units that can be promised now, and what is short.
@@ -249,19 +259,19 @@ pub async fn post_availability(
     require_json(&headers)?;
     let request: AvailabilityBody = parse_json(&body(bytes)?)?;
     let tenant = tenant_of(&app, request.tenant, &params)?;
-    let demand: Vec<DemandLine> = request
+    let mut demand: Vec<DemandLine> = request
         .lines
         .iter()
         .map(|l| DemandLine {
             sku: l.sku.clone(),
             quantity: l.quantity,
             node: None,
+            unit: l.unit,
         })
         .collect();
-    check_lines(&app, &tenant, &demand)?;
+    check_lines(&app, &tenant, &mut demand)?;
     let today = jiff::Zoned::now().date();
-    let lines: Vec<serde_json::Value> = request
-        .lines
+    let lines: Vec<serde_json::Value> = demand
         .iter()
         .map(|line| {
             let (positions, _) = app.store.inventory(&tenant, line.sku.as_str());

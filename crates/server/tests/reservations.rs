@@ -451,3 +451,43 @@ async fn the_ledger_explains_the_number_and_future_supply_is_promised_by_date() 
     assert_eq!(lines[4]["event_type"], "reservation.created");
     assert_eq!(lines[1]["subject"], "po:PO-77");
 }
+
+#[tokio::test]
+async fn cases_are_converted_with_the_pack_size_and_unknown_sizes_refused() {
+    let h = start().await;
+    let item = json!({"events": [{"event_id": "item-1", "source": "erp", "occurred_at": "2026-05-15T10:00:00Z", "type": "item.upserted",
+        "data": {"sku": "CASED", "unit": "each", "pack_size": 12}}]});
+    assert_eq!(h.post("/v1/events", item).await.0, 200);
+    let count = json!({"events": [{"event_id": "c1", "source": "wms", "occurred_at": "2026-05-15T10:00:00Z", "type": "inventory.snapshot",
+        "data": {"sku": "CASED", "node": "DC-EAST", "on_hand": 3, "unit": "case"}}]});
+    assert_eq!(h.post("/v1/events", count).await.0, 200);
+    assert_eq!(h.inventory("CASED").await["network"]["on_hand"], 36, "3 cases of 12");
+    let (status, r) = h
+        .post(
+            "/v1/reservations",
+            json!({"lines": [{"sku": "CASED", "quantity": 2, "unit": "case"}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(r["lines"][0]["quantity"], 24);
+    // No pack size known: an error naming the field, nothing written.
+    h.stock("LOOSE", "DC-EAST", 10).await;
+    let (status, err) = h
+        .post(
+            "/v1/reservations",
+            json!({"lines": [{"sku": "LOOSE", "quantity": 1, "unit": "case"}]}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (422, Some("unknown_pack_size"), Some("lines[0].quantity"))
+    );
+    let adjust = json!({"events": [{"event_id": "a1", "source": "wms", "occurred_at": "2026-05-15T10:00:00Z", "type": "inventory.adjusted",
+        "data": {"sku": "LOOSE", "node": "DC-EAST", "delta": -1, "unit": "case"}}]});
+    let (status, err) = h.post("/v1/events", adjust).await;
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (422, Some("unknown_pack_size"), Some("events[0].data.delta"))
+    );
+    assert_eq!(h.inventory("LOOSE").await["network"]["on_hand"], 10);
+}

@@ -385,6 +385,12 @@ impl Store {
         })
     }
 
+    /// Eaches per case of a SKU, when an item event said so.
+    pub fn pack_size(&self, tenant: &TenantId, sku: &str) -> Option<u32> {
+        let state = self.inner.state.read();
+        state.tenant_lookup(tenant.as_str()).and_then(|t| state.pack_size(t, sku))
+    }
+
     /// Whether any source has reported this SKU for the tenant.
     pub fn knows_item(&self, tenant: &TenantId, sku: &str) -> bool {
         let state = self.inner.state.read();

@@ -184,6 +184,8 @@ pub struct State {
     /// Nodes holding a position per (tenant, SKU), for per-SKU reads and planning.
     sku_nodes: FxHashMap<(u16, u32), Vec<u32>>,
     items: FxHashSet<(u16, u32)>,
+    /// Eaches per case, for items that told us.
+    pack_sizes: FxHashMap<(u16, u32), u32>,
     /// Active reservations by number (`R-<n>`), newest last.
     reservations: BTreeMap<u64, ReservationSlot>,
     /// (expires_at, number) of active reservations, for expiry.
@@ -427,6 +429,9 @@ impl State {
             EventBody::ItemUpserted(item) => {
                 let sku = self.intern(item.sku.as_str());
                 self.learn_item(tenant, sku);
+                if let Some(size) = item.pack_size.filter(|s| *s > 0) {
+                    self.pack_sizes.insert((tenant, sku), size);
+                }
             }
             EventBody::OrderCreated(data) | EventBody::OrderUpdated(data) => {
                 let Some(slot) = slot else { return };
@@ -859,6 +864,10 @@ impl State {
             .collect();
         out.sort_by_key(|(n, d, _)| (d.unwrap_or(i32::MAX), n.clone()));
         out
+    }
+
+    pub(crate) fn pack_size(&self, tenant: u16, sku: &str) -> Option<u32> {
+        self.pack_sizes.get(&(tenant, self.interned(sku)?)).copied()
     }
 
     /// The next reservation id; the writer names a reservation before logging it.

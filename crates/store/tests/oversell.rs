@@ -158,6 +158,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         sku: sku(s),
                         quantity: Quantity(q),
                         node: d.map(node),
+                        unit: None,
                     })
                     .collect();
                 let mode = if partial {

@@ -153,6 +153,7 @@ pub struct InterchangeAck {
 pub(crate) fn read(tx: &Transaction<'_>) -> Result<Ack, EdiError> {
     let mut ak1 = None;
     let mut ak9 = None;
+    // Each AK2 with whether its AK5 has been read.
     let mut transactions: Vec<(TransactionAck, bool)> = Vec::new();
     for seg in tx.body() {
         match seg.id {
@@ -181,22 +182,20 @@ pub(crate) fn read(tx: &Transaction<'_>) -> Result<Ack, EdiError> {
                 last.elements.push(note);
             }
             "AK5" => {
-                let (ack, seen) = transactions.last_mut().ok_or_else(|| missing_before(seg, "AK2"))?;
+                let (ack, answered) = transactions.last_mut().ok_or_else(|| missing_before(seg, "AK2"))?;
                 ack.status = status(seg, 1)?;
                 ack.errors = codes(seg, 2..=6);
-                *seen = true;
+                *answered = true;
             }
             "AK9" => ak9 = Some(seg),
             _ => {}
         }
     }
-    let ak1 = ak1.ok_or_else(|| missing(tx, "AK1"))?;
-    let ak9 = ak9.ok_or_else(|| missing(tx, "AK9"))?;
-    if let Some((ack, _)) = transactions.iter().find(|(_, seen)| !seen) {
-        return Err(missing(tx, "AK5").with_message(format!(
-            "The AK2 for transaction set {} {} has no AK5.",
-            ack.set_id, ack.control_number
-        )));
+    let ak1 = ak1.ok_or_else(|| missing(tx, "AK1", "The 997 has no AK1 segment.".into()))?;
+    let ak9 = ak9.ok_or_else(|| missing(tx, "AK9", "The 997 has no AK9 segment.".into()))?;
+    if let Some((ack, _)) = transactions.iter().find(|(_, answered)| !answered) {
+        let message = format!("The AK2 for transaction set {} {} has no AK5.", ack.set_id, ack.control_number);
+        return Err(missing(tx, "AK5", message));
     }
     Ok(Ack {
         functional_id: required(ak1, 1, 479)?.to_owned(),
@@ -291,22 +290,11 @@ fn missing_before(seg: &Segment<'_>, id: &str) -> EdiError {
     )
 }
 
-fn missing(tx: &Transaction<'_>, id: &str) -> EdiError {
+fn missing(tx: &Transaction<'_>, id: &str, message: String) -> EdiError {
     let last = tx.segments.last().unwrap_or(tx.st());
     let mut position = last.position_of(0);
     position.segment_id = Some(id.to_owned());
-    EdiError::new(
-        ErrorKind::MandatorySegmentMissing,
-        position,
-        format!("The 997 has no {id} segment."),
-    )
-}
-
-impl EdiError {
-    fn with_message(mut self, message: String) -> Self {
-        self.message = message;
-        self
-    }
+    EdiError::new(ErrorKind::MandatorySegmentMissing, position, message)
 }
 
 /// What crossdock answers for one interchange, and which of its

@@ -6,7 +6,7 @@
 //!   kept on the level they concern. [`parse_interchange`] is the strict reading.
 //! - [`map`]: transaction sets into events ([`to_events`]).
 //! - [`ack`]: a partner's 997 read into an [`Ack`]; crossdock's TA1/997 decided.
-//! - [`render`]: 850, 940, 856, 945, 846 and 997 written with their envelopes.
+//! - [`render`](mod@render): 850, 940, 856, 945, 846 and 997 written with their envelopes.
 //!
 //! `POST /edi/{connection}` calls [`receive`]: the raw body in, the events
 //! to append and the acknowledgement to answer with out.

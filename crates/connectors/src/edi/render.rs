@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use model::event::{InventorySnapshot, Shipped};
+use model::item::UnitOfMeasure;
 use model::order::{Address, OrderData};
 use model::{Money, Timestamp};
 
@@ -591,7 +592,12 @@ fn inventory_advice(w: &mut Writer<'_>, counts: &[InventorySnapshot], control: &
     w.segment("BIA", &["00", "DD", control, &day, &time])?;
     for count in counts {
         w.segment("LIN", &["", "VP", count.sku.as_str()])?;
-        w.segment("QTY", &["17", &count.on_hand.to_string(), "EA"])?;
+        let unit = match count.unit.unwrap_or_default() {
+            UnitOfMeasure::Each => "EA",
+            UnitOfMeasure::Case => "CA",
+            UnitOfMeasure::Pallet => "PL",
+        };
+        w.segment("QTY", &["17", &count.on_hand.to_string(), unit])?;
     }
     w.segment("CTT", &[&counts.len().to_string()])
 }

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use jiff::civil::date;
 use model::event::{InventorySnapshot, Shipped};
+use model::item::UnitOfMeasure;
 use model::ops::LineQty;
 use model::order::{Address, Customer, OrderData, OrderFlag, OrderLine};
 use model::quantity::Currency;
@@ -415,8 +416,13 @@ fn inventory_advice_846_is_a_snapshot_per_item_at_the_connections_node() {
     let counts: Vec<(&str, i64)> = events
         .iter()
         .map(|e| match &e.body {
-            EventBody::InventorySnapshot(InventorySnapshot { node: n, sku, on_hand }) => {
-                assert_eq!(n, &node());
+            EventBody::InventorySnapshot(InventorySnapshot {
+                node: n,
+                sku,
+                on_hand,
+                unit,
+            }) => {
+                assert_eq!((n, unit), (&node(), &Some(UnitOfMeasure::Each)), "QTY03 `EA`");
                 (sku.as_str(), on_hand.units())
             }
             other => panic!("{other:?}"),
@@ -443,6 +449,23 @@ fn inventory_advice_846_is_a_snapshot_per_item_at_the_connections_node() {
     };
     assert_eq!((e.code(), e.field().as_str()), ("invalid_sku", "segment 4 (LIN) element 3"));
     assert_eq!(e.position.data_element, Some(234));
+
+    // A unit crossdock cannot convert is refused, not counted as eaches.
+    let text = String::from_utf8(fixture("duanesrepo_846.edi"))
+        .unwrap()
+        .replace("QTY*33*10*EA", "QTY*33*10*DZ");
+    let ix = read_interchanges(text.as_bytes()).unwrap().remove(0);
+    let Outcome::Rejected(e) = &to_events(&ix, &ctx())[0].outcome else {
+        panic!()
+    };
+    let fault = (e.kind, e.field());
+    assert_eq!(
+        fault,
+        (
+            ErrorKind::Element(ElementFault::InvalidCode),
+            "segment 9 (QTY) element 3".to_owned()
+        )
+    );
 
     // Without a node there is nowhere to put the stock.
     let nowhere = MapContext::new("edi-acme", "2026-05-15T14:30:00Z".parse().unwrap());
@@ -853,15 +876,19 @@ fn shipment() -> Shipped {
 }
 
 fn counts() -> Vec<InventorySnapshot> {
-    ["SKU-1", "SKU-2"]
-        .iter()
-        .zip([40, 0])
-        .map(|(s, n)| InventorySnapshot {
-            node: node(),
-            sku: sku(s),
-            on_hand: Quantity(n),
-        })
-        .collect()
+    [
+        ("SKU-1", 40, UnitOfMeasure::Each),
+        ("SKU-2", 0, UnitOfMeasure::Each),
+        ("SKU-3", 6, UnitOfMeasure::Case),
+    ]
+    .into_iter()
+    .map(|(s, n, unit)| InventorySnapshot {
+        node: node(),
+        sku: sku(s),
+        on_hand: Quantity(n),
+        unit: Some(unit),
+    })
+    .collect()
 }
 
 fn an_ack() -> Ack {

@@ -248,6 +248,7 @@ impl Fields<'_> {
             node: self.node()?,
             sku: self.sku()?,
             delta: de::quantity(self.number(&self.event.quantity, "quantity")?, "quantity")?,
+            unit: None,
             reason: self.text(&self.event.reason),
         })
     }
@@ -262,6 +263,7 @@ impl Fields<'_> {
             node: self.node()?,
             sku: self.sku()?,
             on_hand,
+            unit: None,
         })
     }
 

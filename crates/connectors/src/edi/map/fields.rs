@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
+use model::item::UnitOfMeasure;
 use model::order::Address;
 use model::{OrderId, Quantity, Sku, Timestamp};
 use rust_decimal::Decimal;
@@ -222,6 +223,33 @@ fn model_id<T>(
         err.model_code = Some(e.code);
         err
     })
+}
+
+/// A unit of measure (X12 element 355) crossdock can convert: `EA` each,
+/// `CA`/`CS` case, `PL`/`PF` pallet. Any other unit (a pound, a dozen, a
+/// box of unknown size) is refused rather than counted as eaches.
+pub(super) fn unit_of_measure(seg: &Segment<'_>, n: usize, c: usize) -> Result<Option<UnitOfMeasure>, EdiError> {
+    let raw = seg.component(n, c).trim();
+    Ok(Some(match raw {
+        "" => return Ok(None),
+        "EA" => UnitOfMeasure::Each,
+        "CA" | "CS" => UnitOfMeasure::Case,
+        "PL" | "PF" => UnitOfMeasure::Pallet,
+        other => {
+            let mut e = fault(
+                seg,
+                n,
+                Some(355),
+                ElementFault::InvalidCode,
+                format!(
+                    "{} unit `{other}` is not one crossdock converts (EA, CA, CS, PL, PF).",
+                    name(seg, n)
+                ),
+            );
+            e.position.component = (c > 1).then_some(c as u32);
+            return Err(e);
+        }
+    }))
 }
 
 /// One product id of a line, with the element it came from.

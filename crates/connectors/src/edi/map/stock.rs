@@ -18,8 +18,8 @@ const W07_PRODUCT_PAIRS: [(usize, usize); 2] = [(4, 5), (6, 7)];
 
 /// 846: one `inventory.snapshot` per LIN, from its QTY*17 (quantity on
 /// hand), else its QTY*33 (quantity available for sale, what many partners
-/// send as their stock figure). Other QTY qualifiers (on order, in transit,
-/// …) are not stock on hand and are left alone.
+/// send as their stock figure), in the unit QTY03 names. Other QTY
+/// qualifiers (on order, in transit, …) are not stock on hand and are left alone.
 pub(super) fn inventory_advice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
     let node = doc.node()?;
     let mut bia = None;
@@ -74,6 +74,8 @@ pub(super) fn inventory_advice(doc: &Doc<'_, '_>) -> Result<Mapped, EdiError> {
             node: node.clone(),
             sku,
             on_hand,
+            // QTY03 is a composite in 004010 (C001); its first component is the unit.
+            unit: fields::unit_of_measure(qty, 3, 1)?,
         });
         doc.push(&mut mapped, occurred_at, body);
     }
