@@ -429,6 +429,7 @@ fn reserve_one(sku: &str) -> store::ReserveRequest {
         }],
         mode: model::inventory::ReservationMode::AllOrNothing,
         expires_at: jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
+        idempotency: None,
     }
 }
 

@@ -173,7 +173,8 @@ pub async fn post_reservation(
 ) -> Result<Response, ApiError> {
     authorize(&app, &headers)?;
     require_json(&headers)?;
-    let mut request: ReservationBody = parse_json(&body(bytes)?)?;
+    let bytes = body(bytes)?;
+    let mut request: ReservationBody = parse_json(&bytes)?;
     let tenant = tenant_of(&app, request.tenant.take(), &params)?;
     check_lines(&app, &tenant, &mut request.lines)?;
     let ttl = match &request.ttl {
@@ -185,10 +186,29 @@ pub async fn post_reservation(
             .ok_or_else(|| {
                 ApiError::invalid(
                     "invalid_ttl",
-                    format!("`{raw}` is not a time to live from 1s to 7 days, like `15m`."),
+                    format!("`{raw}` is not a time to live above zero and at most 7 days, like `15m` (units ms, s, m, h)."),
                 )
                 .field("ttl")
             })?,
+    };
+    let idempotency = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 255 printable characters.",
+                )
+                .field("Idempotency-Key")
+            })?;
+            use sha2::Digest;
+            Some(store::IdempotencyKey {
+                tenant: tenant.clone(),
+                key: key.to_owned(),
+                request_hash: hex::encode(sha2::Sha256::digest(&bytes)),
+            })
+        }
     };
     let expires_at = jiff::Timestamp::now() + jiff::SignedDuration::try_from(ttl).map_err(|_| ApiError::internal())?;
     let reservation = app
@@ -199,6 +219,7 @@ pub async fn post_reservation(
             lines: request.lines,
             mode: request.mode,
             expires_at,
+            idempotency,
         })
         .await?;
     metrics::counter!("crossdock_reservations_total", "outcome" => "created").increment(1);
@@ -271,13 +292,19 @@ pub async fn post_availability(
         .collect();
     check_lines(&app, &tenant, &mut demand)?;
     let today = jiff::Zoned::now().date();
+    let mut promised_so_far: HashMap<(String, String), i64> = HashMap::new();
     let lines: Vec<serde_json::Value> = demand
         .iter()
         .map(|line| {
+            let promised_so_far = &mut promised_so_far;
             let (positions, _) = app.store.inventory(&tenant, line.sku.as_str());
+            // Earlier lines of the same SKU already took their share.
             let mut nodes: Vec<(String, i64)> = positions
                 .into_iter()
-                .map(|(n, b)| (n, b.atp().max(0)))
+                .map(|(n, b)| {
+                    let taken = promised_so_far.get(&(line.sku.to_string(), n.clone())).copied().unwrap_or(0);
+                    (n, (b.atp() - taken).max(0))
+                })
                 .filter(|(_, a)| *a > 0)
                 .collect();
             nodes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -289,6 +316,7 @@ pub async fn post_availability(
                 }
                 let take = atp.min(left);
                 left -= take;
+                *promised_so_far.entry((line.sku.to_string(), node.clone())).or_default() += take;
                 from.push(json!({"node": node, "quantity": take}));
             }
             let promised = line.quantity.units() - left;

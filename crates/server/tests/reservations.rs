@@ -491,3 +491,69 @@ async fn cases_are_converted_with_the_pack_size_and_unknown_sizes_refused() {
     );
     assert_eq!(h.inventory("LOOSE").await["network"]["on_hand"], 10);
 }
+
+#[tokio::test]
+async fn a_retried_reservation_with_the_same_key_reserves_once() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    let send = |body: Value| {
+        h.client
+            .post(format!("{}/v1/reservations", h.base))
+            .bearer_auth(KEY)
+            .header("idempotency-key", "cart-42")
+            .json(&body)
+            .send()
+    };
+    let body = json!({"order_id": "SO-1", "lines": [{"sku": "SKU-1", "quantity": 3}]});
+    let first: Value = send(body.clone()).await.unwrap().json().await.unwrap();
+    let retry = send(body).await.unwrap();
+    assert_eq!(retry.status(), 201);
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["id"], first["id"]);
+    assert_eq!(h.inventory("SKU-1").await["network"]["reserved"], 3, "reserved once");
+    let other = send(json!({"lines": [{"sku": "SKU-1", "quantity": 5}]})).await.unwrap();
+    assert_eq!(other.status(), 409);
+    let err: Value = other.json().await.unwrap();
+    assert_eq!(err["code"], "idempotency_key_reused");
+}
+
+#[tokio::test]
+async fn a_cart_reservation_follows_its_order_and_is_freed_when_the_order_is_cancelled() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    // Reserved at checkout under the storefront's order name, before the order arrives.
+    let (status, _) = h
+        .post(
+            "/v1/reservations",
+            json!({"order_id": "#1001", "lines": [{"sku": "SKU-1", "quantity": 4}]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let created = json!({"events": [{"event_id": "o1", "source": "shop", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
+        "data": {"order_id": "5500001", "external_ids": {"storefront_name": "#1001"}, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": 4}]}}]});
+    assert_eq!(h.post("/v1/events", created).await.0, 200);
+    let cancelled = json!({"events": [{"event_id": "c1", "source": "shop", "occurred_at": "2026-05-15T11:00:00Z", "type": "order.cancelled", "data": {"order_id": "5500001"}}]});
+    assert_eq!(h.post("/v1/events", cancelled).await.0, 200);
+    let inv = h.inventory("SKU-1").await;
+    assert_eq!(
+        (inv["network"]["reserved"].as_i64(), inv["network"]["atp"].as_i64()),
+        (Some(0), Some(10))
+    );
+}
+
+#[tokio::test]
+async fn availability_counts_each_unit_once_across_lines() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 5).await;
+    let (_, body) = h
+        .post(
+            "/v1/availability",
+            json!({"lines": [{"sku": "SKU-1", "quantity": 4}, {"sku": "SKU-1", "quantity": 4}]}),
+        )
+        .await;
+    assert_eq!(body["lines"][0]["available"], 4);
+    assert_eq!(
+        (body["lines"][1]["available"].as_i64(), body["lines"][1]["short"].as_i64()),
+        (Some(1), Some(3))
+    );
+}

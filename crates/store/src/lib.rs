@@ -154,6 +154,8 @@ pub struct ReserveRequest {
     pub lines: Vec<model::inventory::DemandLine>,
     pub mode: model::inventory::ReservationMode,
     pub expires_at: Timestamp,
+    /// The caller's `Idempotency-Key`: a retry gets the first answer, not a second reservation.
+    pub idempotency: Option<IdempotencyKey>,
 }
 
 pub(crate) enum Job {

@@ -437,6 +437,14 @@ impl State {
                 let Some(slot) = slot else { return };
                 for alias in data.external_ids.iter().chain(std::iter::once(data.order_id.as_str())) {
                     self.add_key(tenant, Key::Order, alias, slot);
+                    // A reservation made before the order arrived, under one of its ids, now follows it.
+                    if let Some(number) = self.order_reservations.remove(alias) {
+                        let id: Box<str> = self.order_id(slot).into();
+                        if let Some(r) = self.reservations.get_mut(&number) {
+                            r.order = Some(id.clone());
+                        }
+                        self.order_reservations.insert(id, number);
+                    }
                 }
                 if let Some(po) = &data.po_number {
                     self.add_key(tenant, Key::Order, po, slot);
@@ -471,6 +479,9 @@ impl State {
                 self.set_status(slot, OrderStatus::Cancelled);
                 if self.orders[slot as usize].status == OrderStatus::Cancelled && before != OrderStatus::Cancelled {
                     self.release_allocation(slot);
+                    if let Some(number) = self.order_reservations.get(self.order_id(slot)).copied() {
+                        self.unreserve(number, "cancelled");
+                    }
                 }
             }
             EventBody::OrderReleased(step) | EventBody::OrderPicked(step) | EventBody::OrderPacked(step) | EventBody::OrderStaged(step) => {

@@ -325,6 +325,19 @@ impl Step<'_> {
     /// decision and its effect happen with no other writer in between, so no
     /// interleaving of requests can promise the same unit twice.
     fn reserve(&mut self, request: ReserveRequest) -> Result<Reservation, Error> {
+        // Keys of reservations live beside those of event batches, in their own namespace.
+        let key = request.idempotency.as_ref().map(|k| IdempotencyKey {
+            key: format!("reservation:{}", k.key),
+            ..k.clone()
+        });
+        if let Some(key) = &key
+            && let Some((hash, response)) = stored_key(self.tx, key)?
+        {
+            if hash != key.request_hash {
+                return Err(Error::IdempotencyConflict(request.idempotency.map(|k| k.key).unwrap_or_default()));
+            }
+            return serde_json::from_str(&response).map_err(|e| Error::Corrupt(format!("stored reservation: {e}")));
+        }
         let (plan, id) = {
             let state = self.state.read();
             let Some(t) = state.tenant_lookup(request.tenant.as_str()) else {
@@ -376,6 +389,13 @@ impl Step<'_> {
             body: EventBody::ReservationCreated(reservation.clone()),
         };
         self.log(request.tenant.as_str(), &event, &id)?;
+        if let Some(key) = &key {
+            let stored = serde_json::to_string(&reservation).map_err(|e| Error::Storage(e.to_string()))?;
+            self.tx.execute(
+                "INSERT INTO idempotency_keys (tenant, key, request_hash, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key.tenant.as_str(), key.key, key.request_hash, stored, self.received],
+            )?;
+        }
         Ok(reservation)
     }
 
@@ -419,15 +439,19 @@ impl Step<'_> {
     }
 }
 
-fn stored_response(conn: &Connection, key: &IdempotencyKey) -> Result<Option<Receipt>, Error> {
-    let row: Option<(String, String)> = conn
+/// The stored (request hash, response) of an idempotency key, if used before.
+fn stored_key(conn: &Connection, key: &IdempotencyKey) -> Result<Option<(String, String)>, Error> {
+    Ok(conn
         .query_row(
             "SELECT request_hash, response FROM idempotency_keys WHERE tenant = ?1 AND key = ?2",
             params![key.tenant.as_str(), key.key],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?;
-    match row {
+        .optional()?)
+}
+
+fn stored_response(conn: &Connection, key: &IdempotencyKey) -> Result<Option<Receipt>, Error> {
+    match stored_key(conn, key)? {
         None => Ok(None),
         Some((hash, _)) if hash != key.request_hash => Err(Error::IdempotencyConflict(key.key.clone())),
         Some((_, response)) => {

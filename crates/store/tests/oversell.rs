@@ -172,6 +172,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     lines,
                     mode,
                     expires_at: jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1),
+                    idempotency: None,
                 };
                 match store.reserve(request).await {
                     Ok(r) => reservations.push(r.reservation_id),

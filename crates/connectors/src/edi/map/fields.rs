@@ -268,9 +268,12 @@ pub(super) const UPC_CASE: &str = "UA";
 /// case code element when the segment has one. A qualifier without an id
 /// is X12's "conditional element missing".
 pub(super) fn products<'a>(seg: &Segment<'a>, pairs: &[(usize, usize)], upc: Option<usize>) -> Result<Vec<Product<'a>>, EdiError> {
+    // Split once: a PO1 has up to ten pairs, and reading each element anew would rescan the segment.
+    let elements: Vec<&'a str> = seg.elements().collect();
+    let text = |n: usize| elements.get(n.wrapping_sub(1)).map(|e| e.trim()).filter(|e| !e.is_empty());
     let mut out = Vec::new();
     if let Some(n) = upc
-        && let Some(id) = text(seg, n)
+        && let Some(id) = text(n)
     {
         out.push(Product {
             qualifier: UPC_CASE,
@@ -279,7 +282,7 @@ pub(super) fn products<'a>(seg: &Segment<'a>, pairs: &[(usize, usize)], upc: Opt
         });
     }
     for &(q, i) in pairs {
-        match (text(seg, q), text(seg, i)) {
+        match (text(q), text(i)) {
             (Some(qualifier), Some(id)) => out.push(Product { qualifier, id, element: i }),
             (Some(qualifier), None) => {
                 return Err(fault(
