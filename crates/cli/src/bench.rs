@@ -561,8 +561,6 @@ async fn hot_sku_http(dir: &Path, clients: usize, duration: Duration) -> anyhow:
     let seconds = started.elapsed().as_secs_f64();
     let (positions, _) = store.inventory(&tenant(), "HOT");
     let reserved: i64 = positions.iter().map(|(_, b)| b.reserved).sum();
-    let _ = stop_tx.send(true);
-    server.await??;
     anyhow::ensure!(
         reserved as usize == latencies.len(),
         "{} granted over HTTP but {reserved} reserved",
@@ -571,6 +569,33 @@ async fn hot_sku_http(dir: &Path, clients: usize, duration: Duration) -> anyhow:
     let mut out = json!({"clients": clients, "granted": latencies.len(), "failed": failed, "seconds": seconds,
                         "durable_reservations_per_sec": latencies.len() as f64 / seconds});
     out["latency"] = latency_figures(latencies);
+    // ATP reads over HTTP: GET /v1/inventory/HOT from the same clients.
+    let read_deadline = Instant::now() + duration.min(Duration::from_secs(5));
+    let read_started = Instant::now();
+    let mut readers = Vec::new();
+    for _ in 0..clients {
+        let (client, key) = (client.clone(), key.clone());
+        let url = format!("http://{addr}/v1/inventory/HOT");
+        readers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < read_deadline {
+                let t = Instant::now();
+                let r = client.get(&url).bearer_auth(&key).send().await?;
+                anyhow::ensure!(r.status().is_success(), "inventory read failed: {}", r.status());
+                let _ = r.bytes().await;
+                latencies.push(t.elapsed().as_secs_f64());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut reads = Vec::new();
+    for r in readers {
+        reads.extend(r.await??);
+    }
+    out["atp_reads_per_sec"] = json!(reads.len() as f64 / read_started.elapsed().as_secs_f64());
+    out["atp_read_latency"] = latency_figures(reads);
+    let _ = stop_tx.send(true);
+    server.await??;
     Ok(out)
 }
 
