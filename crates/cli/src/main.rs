@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod edi;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +37,11 @@ enum Command {
     },
     /// Run everything with built-in simulators: no setup needed.
     Demo(demo::Args),
+    /// EDI X12: parse files to canonical JSON, render canonical events as X12.
+    Edi {
+        #[command(subcommand)]
+        command: edi::Command,
+    },
     /// Measure performance; prints JSON.
     Bench {
         #[command(subcommand)]
@@ -45,7 +51,7 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Demo(_) | Command::Bench { .. });
+    let quiet = matches!(cli.command, Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. });
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| if quiet { "warn".into() } else { "info".into() }),
@@ -60,6 +66,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve { config, data, listen } => runtime.block_on(serve(config, data, listen)),
         Command::Demo(args) => runtime.block_on(demo::run(args)),
         Command::Bench { which } => runtime.block_on(bench::run(which)),
+        Command::Edi { command } => edi::run(command),
     }
 }
 

@@ -235,3 +235,62 @@ async fn sigterm_drains_and_stops_cleanly() {
     let stored: u64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap() as u64;
     assert!(stored >= acked && acked > 0, "{acked} acknowledged, {stored} stored");
 }
+
+fn fixture(name: &str) -> String {
+    format!("{}/../../../shared/fixtures/edi-x12/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn edi_parse_prints_canonical_json_and_names_the_fault_in_a_bad_file() {
+    let ok = Command::new(BIN)
+        .args(["edi", "parse"])
+        .arg(fixture("850_stupidedi_PO850_pass1.edi"))
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let parsed: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    let set = &parsed["transaction_sets"][0];
+    assert_eq!((set["set"].as_str(), set["status"].as_str()), (Some("850"), Some("mapped")));
+    assert_eq!(set["events"][0]["type"], "order.created");
+
+    let bad = Command::new(BIN)
+        .args(["edi", "parse", "--ack"])
+        .arg(fixture("856_stupidedi_SH856_fail2_INVALID.edi"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "a rejected transaction set exits 2");
+    let parsed: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    let set = &parsed["transaction_sets"][0];
+    assert_eq!(set["status"], "rejected");
+    assert_eq!(set["error"]["field"], "segment 11 (N1) element 4");
+    assert!(parsed["ack"].as_str().unwrap().contains("AK5*R"), "the 997 rejects it");
+}
+
+#[test]
+fn edi_render_writes_x12_that_parses_back_to_the_same_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("orders.json");
+    std::fs::write(
+        &input,
+        json!({"events": [{"event_id": "o1", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
+            "data": {"order_id": "PO-4711", "po_number": "PO-4711", "lines": [{"sku": "SKU-1", "quantity": 3}, {"sku": "SKU-2", "quantity": 1}]}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let rendered = Command::new(BIN)
+        .args(["edi", "render", "--as", "850", "--control", "42"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
+    let x12 = dir.path().join("po.x12");
+    std::fs::write(&x12, &rendered.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&rendered.stdout).starts_with("ISA*"));
+    let parsed = Command::new(BIN).args(["edi", "parse"]).arg(&x12).output().unwrap();
+    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+    let parsed: Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    let data = &parsed["transaction_sets"][0]["events"][0]["data"];
+    assert_eq!(data["order_id"], "PO-4711");
+    assert_eq!(data["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(data["lines"][0]["quantity"], 3);
+}

@@ -25,6 +25,9 @@ pub struct App {
     pub config: Arc<Config>,
     pub store: store::Store,
     pub started: jiff::Timestamp,
+    /// ISA13/GS06 of the next acknowledgement crossdock sends. Seeded from the
+    /// clock so numbers keep rising across restarts.
+    edi_control: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl App {
@@ -40,11 +43,18 @@ impl App {
             .map(|(id, c)| (c.tenant.to_string(), id.to_string()))
             .collect();
         let store = store::Store::open(options)?;
+        let seed = (jiff::Timestamp::now().as_second() % 900_000_000) as u32 + 1;
         Ok(App {
             config: Arc::new(config),
             store,
             started: jiff::Timestamp::now(),
+            edi_control: Arc::new(seed.into()),
         })
+    }
+
+    /// The next acknowledgement control number (1 to 999,999,999).
+    pub fn next_edi_control(&self) -> u32 {
+        self.edi_control.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 999_999_999 + 1
     }
 }
 

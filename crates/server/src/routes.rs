@@ -42,6 +42,7 @@ pub fn routes() -> Router<App> {
         .route("/webhooks/shopify/{connection}", post(shopify_webhook))
         .route("/webhooks/wms/{connection}", post(wms_webhook))
         .route("/webhooks/helpdesk/{connection}", post(helpdesk_webhook))
+        .route("/edi/{connection}", post(edi_inbound))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "No such endpoint. Hint: see /openapi.json.") })
 }
 
@@ -446,6 +447,51 @@ async fn helpdesk_webhook(
     )
     .await?;
     Ok(receipt_response(receipt))
+}
+
+/// An X12 interchange from a trading partner. Answered with the
+/// acknowledgement interchange (997, and a TA1 where the envelope needs one),
+/// which accepts or rejects each transaction set and names the segment and
+/// element at fault. Only accepted transaction sets become events.
+async fn edi_inbound(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    use connectors::edi;
+    let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Edi)?;
+    let bytes = body(bytes)?;
+    verify_signed(&app, &headers, conn, &bytes)?;
+    let now = jiff::Timestamp::now();
+    let mut ctx = edi::MapContext::new(id, now);
+    if let Some(node) = conn.nodes.first() {
+        ctx = ctx.with_node(node.clone());
+    }
+    let control = app.next_edi_control();
+    let settings = edi::AckSettings {
+        interchange_control: control,
+        group_control: control,
+        at: now.to_zoned(jiff::tz::TimeZone::UTC).datetime(),
+        strictness: edi::Strictness::Strict,
+    };
+    let received = edi::receive(&bytes, &ctx, &settings).map_err(|e| ApiError::from(connectors::Error::from(e)).field("body"))?;
+    for problem in &received.problems {
+        tracing::info!(connection = id, code = problem.code(), field = %problem.field(), "EDI problem reported in the acknowledgement.");
+    }
+    if !received.events.is_empty() {
+        ingest(
+            &app,
+            received.events,
+            Origin {
+                prefix: "body",
+                connection: Some((id, conn)),
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(([(header::CONTENT_TYPE, "application/edi-x12")], received.ack).into_response())
 }
 
 pub(crate) fn html(body: &'static str) -> Html<&'static str> {

@@ -492,3 +492,56 @@ async fn openapi_documents_every_route() {
         assert!(spec["paths"].get(path).is_some(), "route {path} is not in openapi.json");
     }
 }
+
+#[tokio::test]
+async fn edi_interchanges_are_acknowledged_with_a_997_and_only_accepted_sets_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.connections.insert(
+        ConnectionId::parse("partner").unwrap(),
+        ConnectionConfig {
+            kind: ConnectionKind::Edi,
+            tenant: TenantId::parse("acme").unwrap(),
+            secret: None,
+            previous_secret: None,
+            nodes: vec![NodeId::parse("DC-EAST").unwrap()],
+            mapping: None,
+            base_url: None,
+            subscribe: vec![],
+        },
+    );
+    let app = App::open(config).unwrap();
+    let store = app.store.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (_stop, mut rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(server::serve(app, listener, async move {
+        let _ = rx.wait_for(|s| *s).await;
+    }));
+    let client = reqwest::Client::new();
+    let read = |name: &str| std::fs::read(format!("{}/../../../shared/fixtures/edi-x12/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let post = |body: Vec<u8>, key: Option<&str>| {
+        let mut r = client
+            .post(format!("{base}/edi/partner"))
+            .header("content-type", "application/edi-x12")
+            .body(body);
+        if let Some(key) = key {
+            r = r.bearer_auth(key);
+        }
+        r.send()
+    };
+    assert_eq!(post(read("850_stupidedi_PO850_pass1.edi"), None).await.unwrap().status(), 401);
+    let ok = post(read("850_stupidedi_PO850_pass1.edi"), Some(KEY)).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let ack = ok.text().await.unwrap();
+    assert!(ack.contains("ST*997") && ack.contains("AK5*A"), "{ack}");
+    assert_eq!(store.event_count().unwrap(), 1, "the purchase order became an order");
+    let bad = post(read("856_stupidedi_SH856_fail2_INVALID.edi"), Some(KEY)).await.unwrap();
+    assert_eq!(bad.status(), 200, "a rejection is still answered with a 997");
+    let ack = bad.text().await.unwrap();
+    assert!(
+        ack.contains("AK3*N1*11") && ack.contains("AK5*R"),
+        "names the segment at fault: {ack}"
+    );
+    assert_eq!(store.event_count().unwrap(), 1, "nothing of the rejected set was stored");
+}
