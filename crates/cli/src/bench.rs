@@ -55,6 +55,15 @@ pub enum Which {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// EDI X12 parse throughput: one interchange of many 850s, parsed (and mapped) repeatedly.
+    Edi {
+        /// Purchase orders in the interchange.
+        #[arg(long, default_value_t = 100_000)]
+        orders: usize,
+        /// Timed rounds.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Opens a data directory and reports start-up time and memory (used by `ingest`).
     #[command(hide = true)]
     Restore {
@@ -123,6 +132,11 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             }
             println!("{}", serde_json::to_string_pretty(&report)?);
             let _ = std::fs::remove_dir_all(&temp);
+            Ok(())
+        }
+        Which::Edi { orders, rounds } => {
+            let report = edi_throughput(orders, rounds)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Which::Restore { data } => {
@@ -808,4 +822,52 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
                         "events_per_sec": latencies.len() as f64 / seconds, "pending_messages": pending.len(), "coalesced_from": total});
     out["accept_to_outbox_latency"] = latency_figures(latencies);
     Ok(out)
+}
+
+/// Renders `orders` purchase orders into one interchange, then times
+/// `parse_interchange` alone and parse + map to canonical events.
+fn edi_throughput(orders: usize, rounds: usize) -> anyhow::Result<serde_json::Value> {
+    use connectors::edi;
+    let data: Vec<OrderData> = (0..orders)
+        .map(|n| match order_event(n).body {
+            EventBody::OrderCreated(mut o) => {
+                o.po_number = Some(format!("PO-{n:08}"));
+                o
+            }
+            _ => unreachable!("order_event makes order.created"),
+        })
+        .collect();
+    let documents: Vec<edi::Document> = data.iter().map(edi::Document::PurchaseOrder).collect();
+    let at = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    let envelope = edi::Envelope::new(edi::PartyId::new("ZZ", "PARTNER"), edi::PartyId::new("ZZ", "CROSSDOCK"), 1, 1, at);
+    let x12 = edi::render(&envelope, &documents).map_err(|e| anyhow::anyhow!("{}", connectors::Error::from(e)))?;
+    let bytes = x12.as_bytes();
+    let mb = bytes.len() as f64 / 1e6;
+    let ctx = edi::MapContext::new("bench", jiff::Timestamp::now());
+    let mut parse = Vec::new();
+    let mut map = Vec::new();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let interchange = edi::parse_interchange(bytes).map_err(|e| anyhow::anyhow!("{}", connectors::Error::from(e)))?;
+        parse.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let outcomes = edi::to_events(&interchange, &ctx);
+        map.push(t.elapsed().as_secs_f64());
+        let events: usize = outcomes.iter().map(|o| o.events().len()).sum();
+        anyhow::ensure!(events == orders, "mapped {events} of {orders} orders");
+    }
+    let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let parse_median = median(&mut parse.clone());
+    let both: Vec<f64> = parse.iter().zip(&map).map(|(a, b)| a + b).collect();
+    Ok(json!({
+        "machine": machine(),
+        "orders": orders,
+        "bytes": bytes.len(),
+        "parse_mb_per_sec": {"median": mb / parse_median, "best": mb / best(&parse)},
+        "parse_and_map_mb_per_sec": {"median": mb / median(&mut both.clone()), "best": mb / best(&both)},
+    }))
 }
