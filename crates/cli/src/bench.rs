@@ -739,6 +739,7 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
         mapping: None,
         base_url: None,
         subscribe,
+        reconcile: None,
     };
     config.connections.insert(
         model::ConnectionId::parse("wms")?,

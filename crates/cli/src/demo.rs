@@ -110,6 +110,7 @@ fn connection(kind: ConnectionKind, tenant: &TenantId, secret: Option<&str>, nod
         mapping: Some("canonical".into()),
         base_url: None,
         subscribe: Vec::new(),
+        reconcile: None,
     }
 }
 

@@ -368,3 +368,74 @@ mod tests {
         );
     }
 }
+
+/// One counted SKU at one node, from a WMS snapshot or a pull of counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Count {
+    pub sku: Sku,
+    pub node: NodeId,
+    pub counted: Quantity,
+}
+
+/// How far a count may differ from crossdock's number and still be applied
+/// without review: within `units` OR within `percent` of the expected figure.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    #[serde(default)]
+    pub units: i64,
+    #[serde(default)]
+    pub percent: f64,
+}
+
+impl Tolerance {
+    pub fn allows(&self, expected: i64, delta: i64) -> bool {
+        let off = delta.abs();
+        off <= self.units.max(0) || (self.percent > 0.0 && (off as f64) <= expected.abs() as f64 * self.percent / 100.0)
+    }
+}
+
+/// What reconciliation decided for one count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscrepancyStatus {
+    /// Counted equals expected.
+    Matched,
+    /// Within tolerance: the count was applied.
+    AutoAdjusted,
+    /// Beyond tolerance: waiting for a person.
+    Open,
+    /// A person accepted the count; it was applied.
+    Accepted,
+    /// A person kept crossdock's number.
+    Rejected,
+}
+
+impl DiscrepancyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscrepancyStatus::Matched => "matched",
+            DiscrepancyStatus::AutoAdjusted => "auto_adjusted",
+            DiscrepancyStatus::Open => "open",
+            DiscrepancyStatus::Accepted => "accepted",
+            DiscrepancyStatus::Rejected => "rejected",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tolerance_tests {
+    use super::Tolerance;
+
+    #[test]
+    fn units_or_percent() {
+        let t = Tolerance { units: 2, percent: 5.0 };
+        assert!(t.allows(10, -2));
+        assert!(!t.allows(10, 3));
+        assert!(t.allows(100, -5), "5% of 100");
+        assert!(!t.allows(100, 6));
+        assert!(Tolerance::default().allows(7, 0));
+        assert!(!Tolerance::default().allows(7, 1));
+    }
+}

@@ -247,6 +247,33 @@ pub struct ConnectionConfig {
     /// Outbound message kinds this connection receives, e.g. `["inventory.atp_changed"]`.
     #[serde(default)]
     pub subscribe: Vec<String>,
+    /// Inventory reconciliation against this WMS's counts.
+    #[serde(default)]
+    pub reconcile: Option<ReconcileConfig>,
+}
+
+/// `[connections.X.reconcile]`: how counts from this WMS are reconciled.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileConfig {
+    /// A count within this many units of crossdock's number is applied without review.
+    #[serde(default)]
+    pub tolerance_units: i64,
+    /// …or within this percentage of it.
+    #[serde(default)]
+    pub tolerance_percent: f64,
+    /// Pull counts from `{base_url}/inventory` this often (e.g. `1h`); unset: only on request.
+    #[serde(default)]
+    pub every: Option<Span>,
+}
+
+impl ReconcileConfig {
+    pub fn tolerance(&self) -> model::inventory::Tolerance {
+        model::inventory::Tolerance {
+            units: self.tolerance_units,
+            percent: self.tolerance_percent,
+        }
+    }
 }
 
 impl ConnectionConfig {
@@ -362,6 +389,36 @@ impl Config {
                     format!("connections.{id}.subscribe"),
                     format!("`{bad}` is not a message kind; known: {}", SUBSCRIPTIONS.join(", ")),
                 ));
+            }
+            if let Some(url) = &conn.base_url
+                && !url.starts_with("http://")
+            {
+                return Err(config_error(
+                    format!("connections.{id}.base_url"),
+                    format!(
+                        "`{url}`: outbound calls speak plain http:// in this build; put a TLS-terminating proxy in front of an https endpoint"
+                    ),
+                ));
+            }
+            if let Some(r) = &conn.reconcile {
+                if conn.kind != ConnectionKind::Wms {
+                    return Err(config_error(
+                        format!("connections.{id}.reconcile"),
+                        "only a wms connection can be reconciled",
+                    ));
+                }
+                if r.every.is_some() && conn.base_url.is_none() {
+                    return Err(config_error(
+                        format!("connections.{id}.reconcile.every"),
+                        "periodic reconciliation pulls counts from `base_url`, which is not set",
+                    ));
+                }
+                if r.tolerance_units < 0 || !(0.0..=100.0).contains(&r.tolerance_percent) {
+                    return Err(config_error(
+                        format!("connections.{id}.reconcile"),
+                        "tolerances are 0 or more units and 0 to 100 percent",
+                    ));
+                }
             }
             let webhook = matches!(
                 conn.kind,

@@ -124,6 +124,10 @@ impl From<store::Error> for ApiError {
                 err
             }
             E::UnknownReservation(id) => ApiError::not_found("active reservation", id),
+            E::UnknownDiscrepancy(id) => ApiError::not_found("discrepancy", &id.to_string()),
+            E::DiscrepancyResolved(id, status) => {
+                ApiError::new(StatusCode::CONFLICT, "already_resolved", format!("Discrepancy {id} is already {status}; only open ones can be accepted or rejected."))
+            }
             E::InvalidCursor(c) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor", format!("`{c}` is not a cursor this list returned.")).field("cursor"),
             E::Invalid(m) => ApiError::invalid("invalid_request", m.clone()),
             E::Closed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "crossdock is shutting down; retry against another instance or shortly."),

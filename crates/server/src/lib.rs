@@ -7,6 +7,7 @@ mod error;
 mod ingest;
 mod inventory;
 mod metrics_setup;
+mod reconcile;
 mod routes;
 
 use std::sync::Arc;
@@ -85,10 +86,12 @@ pub async fn serve(
     metrics_setup::install();
     let store = app.store.clone();
     let upkeep = tokio::spawn(metrics_setup::upkeep(Duration::from_secs(5)));
+    let reconcilers = reconcile::spawn_periodic(&app);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Listening.");
     let result = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
     upkeep.abort();
+    reconcilers.iter().for_each(|r| r.abort());
     tracing::info!("HTTP server drained; flushing the event log.");
     tokio::task::spawn_blocking(move || store.close()).await.ok();
     result

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, dashboard, inventory, metrics_setup};
+use crate::{ApiError, App, dashboard, inventory, metrics_setup, reconcile};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -39,6 +39,11 @@ pub fn routes() -> Router<App> {
         .route("/v1/availability", post(inventory::post_availability))
         .route("/v1/stats", get(stats))
         .route("/v1/outbox", get(list_outbox))
+        .route("/v1/reconciliations", post(reconcile::post_reconciliation))
+        .route("/v1/connections/{id}/reconcile", post(reconcile::post_pull))
+        .route("/v1/discrepancies", get(reconcile::list_discrepancies))
+        .route("/v1/discrepancies/{id}/accept", post(reconcile::accept))
+        .route("/v1/discrepancies/{id}/reject", post(reconcile::reject))
         .route("/webhooks/shopify/{connection}", post(shopify_webhook))
         .route("/webhooks/wms/{connection}", post(wms_webhook))
         .route("/webhooks/helpdesk/{connection}", post(helpdesk_webhook))

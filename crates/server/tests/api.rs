@@ -56,6 +56,7 @@ fn config(dir: &std::path::Path) -> Config {
         mapping: None,
         base_url: None,
         subscribe: Vec::new(),
+        reconcile: None,
     };
     config.connections.insert(
         ConnectionId::parse("shop").unwrap(),
@@ -508,6 +509,7 @@ async fn edi_interchanges_are_acknowledged_with_a_997_and_only_accepted_sets_sto
             mapping: None,
             base_url: None,
             subscribe: vec![],
+            reconcile: None,
         },
     );
     let app = App::open(config).unwrap();

@@ -53,6 +53,7 @@ async fn start() -> Harness {
             mapping: None,
             base_url: None,
             subscribe: vec!["inventory.atp_changed".into()],
+            reconcile: None,
         },
     );
     let app = App::open(config).unwrap();

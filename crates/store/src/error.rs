@@ -15,6 +15,10 @@ pub enum Error {
     UnknownSku { index: usize, sku: String, tenant: String },
     #[error("not enough stock for {} SKU(s)", .0.len())]
     InsufficientStock(Vec<model::inventory::Shortfall>),
+    #[error("no discrepancy {0}")]
+    UnknownDiscrepancy(u64),
+    #[error("discrepancy {0} is already {1}")]
+    DiscrepancyResolved(u64, String),
     #[error("no active reservation `{0}`")]
     UnknownReservation(String),
     #[error("invalid cursor `{0}`")]

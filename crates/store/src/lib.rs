@@ -158,6 +158,48 @@ pub struct ReserveRequest {
     pub idempotency: Option<IdempotencyKey>,
 }
 
+/// Counts to compare with crossdock's numbers.
+#[derive(Debug, Clone)]
+pub struct ReconcileRequest {
+    pub tenant: TenantId,
+    /// The WMS connection the counts came from.
+    pub connection: String,
+    pub counts: Vec<model::inventory::Count>,
+    pub tolerance: model::inventory::Tolerance,
+}
+
+/// One count that differed, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discrepancy {
+    pub id: u64,
+    pub run_id: String,
+    pub connection: String,
+    pub node: String,
+    pub sku: String,
+    pub expected: i64,
+    pub counted: i64,
+    pub delta: i64,
+    /// delta × unit cost, when the item's cost is known.
+    pub value: Option<model::Money>,
+    pub status: model::inventory::DiscrepancyStatus,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub resolved_by: Option<String>,
+}
+
+/// The outcome of one reconciliation run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconcileReport {
+    pub run_id: String,
+    pub connection: String,
+    pub counts: usize,
+    pub matched: usize,
+    pub auto_adjusted: usize,
+    pub open: usize,
+    /// Every count that differed (auto-adjusted or open).
+    pub discrepancies: Vec<Discrepancy>,
+}
+
 pub(crate) enum Job {
     Append {
         events: Vec<Event>,
@@ -172,6 +214,17 @@ pub(crate) enum Job {
         tenant: TenantId,
         reservation_id: String,
         reply: oneshot::Sender<Result<(), Error>>,
+    },
+    Reconcile {
+        request: ReconcileRequest,
+        reply: oneshot::Sender<Result<ReconcileReport, Error>>,
+    },
+    Resolve {
+        tenant: TenantId,
+        id: u64,
+        accept: bool,
+        by: String,
+        reply: oneshot::Sender<Result<Discrepancy, Error>>,
     },
     /// Release reservations whose time ran out (sent by the expiry ticker).
     Expire,
@@ -293,6 +346,65 @@ impl Store {
         };
         self.sender()?.send(job).await.map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Compares counts with crossdock's on-hand numbers inside the writer:
+    /// within tolerance the count is applied; beyond it a discrepancy waits
+    /// for review and an `INVENTORY_DISCREPANCY` exception is raised.
+    pub async fn reconcile(&self, request: ReconcileRequest) -> Result<ReconcileReport, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.sender()?
+            .send(Job::Reconcile { request, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Accepts (applies the count) or rejects (keeps crossdock's number) an open discrepancy.
+    pub async fn resolve_discrepancy(&self, tenant: &TenantId, id: u64, accept: bool, by: &str) -> Result<Discrepancy, Error> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Resolve {
+            tenant: tenant.clone(),
+            id,
+            accept,
+            by: by.to_owned(),
+            reply,
+        };
+        self.sender()?.send(job).await.map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Discrepancies, oldest first, filtered by status and run.
+    pub fn discrepancies(
+        &self,
+        tenant: &TenantId,
+        status: Option<&str>,
+        run: Option<&str>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Discrepancy>, Error> {
+        let after: i64 = match cursor {
+            None => 0,
+            Some(c) => c.parse().map_err(|_| Error::InvalidCursor(c.to_owned()))?,
+        };
+        self.inner.readers.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{} WHERE tenant = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR run_id = ?3) AND id > ?4 ORDER BY id LIMIT ?5",
+                writer::DISCREPANCY_SELECT
+            ))?;
+            let rows = stmt.query_map(
+                rusqlite::params![tenant.as_str(), status, run, after, limit as i64 + 1],
+                writer::discrepancy_row,
+            )?;
+            let mut items = rows.collect::<Result<Vec<_>, _>>()?;
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(|d| d.id.to_string())
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
     }
 
     /// Writes a projection snapshot now.

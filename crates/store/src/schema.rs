@@ -68,6 +68,27 @@ CREATE TABLE movements (
     reason  TEXT    NOT NULL
 );
 CREATE INDEX movements_position ON movements (tenant, sku, node, id);
+
+-- Reconciliation: counts that differed from crossdock's numbers, and what became of them.
+CREATE TABLE discrepancies (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT    NOT NULL,
+    tenant      TEXT    NOT NULL,
+    connection  TEXT    NOT NULL,
+    node        TEXT    NOT NULL,
+    sku         TEXT    NOT NULL,
+    expected    INTEGER NOT NULL,
+    counted     INTEGER NOT NULL,
+    delta       INTEGER NOT NULL,
+    value       TEXT,              -- delta × unit cost, when the item's cost is known
+    currency    TEXT,
+    status      TEXT    NOT NULL,  -- auto_adjusted | open | accepted | rejected
+    created_at  INTEGER NOT NULL,
+    resolved_at INTEGER,
+    resolved_by TEXT
+);
+CREATE INDEX discrepancies_status ON discrepancies (tenant, status, id);
+CREATE INDEX discrepancies_run ON discrepancies (tenant, run_id, id);
 "#,
 ];
 

@@ -186,6 +186,8 @@ pub struct State {
     items: FxHashSet<(u16, u32)>,
     /// Eaches per case, for items that told us.
     pack_sizes: FxHashMap<(u16, u32), u32>,
+    /// Unit cost per item, for valuing discrepancies.
+    unit_costs: FxHashMap<(u16, u32), model::Money>,
     /// Active reservations by number (`R-<n>`), newest last.
     reservations: BTreeMap<u64, ReservationSlot>,
     /// (expires_at, number) of active reservations, for expiry.
@@ -431,6 +433,9 @@ impl State {
                 self.learn_item(tenant, sku);
                 if let Some(size) = item.pack_size.filter(|s| *s > 0) {
                     self.pack_sizes.insert((tenant, sku), size);
+                }
+                if let Some(cost) = &item.unit_cost {
+                    self.unit_costs.insert((tenant, sku), cost.clone());
                 }
             }
             EventBody::OrderCreated(data) | EventBody::OrderUpdated(data) => {
@@ -875,6 +880,18 @@ impl State {
             .collect();
         out.sort_by_key(|(n, d, _)| (d.unwrap_or(i32::MAX), n.clone()));
         out
+    }
+
+    pub(crate) fn unit_cost(&self, tenant: u16, sku: &str) -> Option<model::Money> {
+        self.unit_costs.get(&(tenant, self.interned(sku)?)).cloned()
+    }
+
+    /// On-hand units of a SKU at a node (0 when there is no position).
+    pub(crate) fn on_hand(&self, tenant: u16, sku: &str, node: &str) -> i64 {
+        match (self.interned(sku), self.interned(node)) {
+            (Some(s), Some(n)) => self.inventory.get(&(tenant, s, n)).map(|b| b.on_hand).unwrap_or(0),
+            _ => 0,
+        }
     }
 
     pub(crate) fn pack_size(&self, tenant: u16, sku: &str) -> Option<u32> {

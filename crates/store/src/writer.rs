@@ -22,7 +22,11 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::state::State;
-use crate::{Error, EventOutcome, IdempotencyKey, Job, Options, Receipt, ReserveRequest, micros, snapshot};
+use crate::{
+    Discrepancy, Error, EventOutcome, IdempotencyKey, Job, Options, Receipt, ReconcileReport, ReconcileRequest, ReserveRequest,
+    from_micros, micros, snapshot,
+};
+use model::inventory::DiscrepancyStatus;
 
 pub(crate) fn spawn(
     conn: Connection,
@@ -57,6 +61,8 @@ enum Answer {
     Append(oneshot::Sender<Result<Receipt, Error>>, Result<Receipt, Error>),
     Reserve(oneshot::Sender<Result<Reservation, Error>>, Result<Reservation, Error>),
     Release(oneshot::Sender<Result<(), Error>>, Result<(), Error>),
+    Reconcile(oneshot::Sender<Result<ReconcileReport, Error>>, Result<ReconcileReport, Error>),
+    Resolve(oneshot::Sender<Result<Discrepancy, Error>>, Result<Discrepancy, Error>),
 }
 
 impl Answer {
@@ -66,6 +72,8 @@ impl Answer {
             Answer::Append(tx, _) => Answer::Append(tx, Err(e())),
             Answer::Reserve(tx, _) => Answer::Reserve(tx, Err(e())),
             Answer::Release(tx, _) => Answer::Release(tx, Err(e())),
+            Answer::Reconcile(tx, _) => Answer::Reconcile(tx, Err(e())),
+            Answer::Resolve(tx, _) => Answer::Resolve(tx, Err(e())),
         }
     }
 
@@ -74,6 +82,8 @@ impl Answer {
             Answer::Append(tx, r) => drop(tx.send(r)),
             Answer::Reserve(tx, r) => drop(tx.send(r)),
             Answer::Release(tx, r) => drop(tx.send(r)),
+            Answer::Reconcile(tx, r) => drop(tx.send(r)),
+            Answer::Resolve(tx, r) => drop(tx.send(r)),
         }
     }
 }
@@ -150,6 +160,20 @@ impl Writer {
                     } => {
                         let result = step.release(&tenant, &reservation_id, ReleaseReason::Cancelled);
                         answers.push(Answer::Release(reply, result));
+                    }
+                    Job::Reconcile { request, reply } => {
+                        let result = step.reconcile(request);
+                        answers.push(Answer::Reconcile(reply, result));
+                    }
+                    Job::Resolve {
+                        tenant,
+                        id,
+                        accept,
+                        by,
+                        reply,
+                    } => {
+                        let result = step.resolve(&tenant, id, accept, &by);
+                        answers.push(Answer::Resolve(reply, result));
                     }
                     Job::Expire => step.expire(),
                     Job::Snapshot { reply } => snapshots.push(reply),
@@ -421,6 +445,237 @@ impl Step<'_> {
         Ok(())
     }
 
+    /// Compares each count with the live on-hand figure. Within tolerance the
+    /// count is applied (an `inventory.snapshot` from the connection);
+    /// beyond it the count waits for review and an exception is raised. One
+    /// transaction, so the numbers compared are the numbers changed.
+    fn reconcile(&mut self, request: ReconcileRequest) -> Result<ReconcileReport, Error> {
+        let run_id = format!("recon-{}-{}", request.connection, uuid_like(self.received));
+        let tenant = request.tenant.as_str();
+        let mut report = ReconcileReport {
+            run_id: run_id.clone(),
+            connection: request.connection.clone(),
+            counts: request.counts.len(),
+            matched: 0,
+            auto_adjusted: 0,
+            open: 0,
+            discrepancies: Vec::new(),
+        };
+        for count in &request.counts {
+            let (expected, cost) = {
+                let state = self.state.read();
+                let t = state.tenant_lookup(tenant);
+                (
+                    t.map(|t| state.on_hand(t, count.sku.as_str(), count.node.as_str())).unwrap_or(0),
+                    t.and_then(|t| state.unit_cost(t, count.sku.as_str())),
+                )
+            };
+            let counted = count.counted.units();
+            let delta = counted - expected;
+            if delta == 0 {
+                report.matched += 1;
+                continue;
+            }
+            let key = format!("{run_id}/{}@{}", count.sku, count.node);
+            let value = cost.map(|c| model::Money {
+                amount: c.amount * rust_decimal::Decimal::from(delta),
+                currency: c.currency,
+            });
+            // Already waiting for review (a periodic pull sees it every time): update it, raise nothing new.
+            let pending = self
+                .tx
+                .query_row(
+                    &format!("{DISCREPANCY_SELECT} WHERE tenant = ?1 AND connection = ?2 AND sku = ?3 AND node = ?4 AND status = 'open'"),
+                    params![tenant, request.connection, count.sku.as_str(), count.node.as_str()],
+                    discrepancy_row,
+                )
+                .optional()?;
+            let within = request.tolerance.allows(expected, delta);
+            if let Some(open) = pending.as_ref().filter(|_| within) {
+                // A newer count within tolerance settles an older open one: apply it below and close that one.
+                self.tx.execute(
+                    "UPDATE discrepancies SET status = 'auto_adjusted', resolved_at = ?1, resolved_by = 'reconciliation' WHERE id = ?2",
+                    params![self.received, open.id as i64],
+                )?;
+                let cleared = EventBody::ExceptionCleared(model::ops::WarehouseException {
+                    code: "INVENTORY_DISCREPANCY".into(),
+                    order_id: None,
+                    node: Some(count.node.clone()),
+                    sku: Some(count.sku.clone()),
+                    task_id: Some(open.run_id.clone()),
+                    location: None,
+                    message: Some(format!("superseded by run {run_id}")),
+                });
+                self.log_internal(
+                    &request.tenant,
+                    &request.connection,
+                    &format!("discrepancy-{}-superseded", open.id),
+                    cleared,
+                    &format!("node:{}", count.node),
+                )?;
+            }
+            if let Some(mut open) = pending.filter(|_| !within) {
+                self.tx.execute(
+                    "UPDATE discrepancies SET expected = ?1, counted = ?2, delta = ?3, value = ?4, run_id = ?5 WHERE id = ?6",
+                    params![
+                        expected,
+                        counted,
+                        delta,
+                        value.as_ref().map(|v| v.amount.to_string()),
+                        run_id,
+                        open.id as i64
+                    ],
+                )?;
+                (open.expected, open.counted, open.delta, open.value, open.run_id) = (expected, counted, delta, value, run_id.clone());
+                report.open += 1;
+                report.discrepancies.push(open);
+                continue;
+            }
+            let status = if within {
+                let snapshot = EventBody::InventorySnapshot(model::event::InventorySnapshot {
+                    node: count.node.clone(),
+                    sku: count.sku.clone(),
+                    on_hand: count.counted,
+                    unit: None,
+                });
+                self.log_internal(&request.tenant, &request.connection, &key, snapshot, count.sku.as_str())?;
+                report.auto_adjusted += 1;
+                DiscrepancyStatus::AutoAdjusted
+            } else {
+                let exception = EventBody::ExceptionRaised(model::ops::WarehouseException {
+                    code: "INVENTORY_DISCREPANCY".into(),
+                    order_id: None,
+                    node: Some(count.node.clone()),
+                    sku: Some(count.sku.clone()),
+                    task_id: Some(run_id.clone()),
+                    location: None,
+                    message: Some(format!(
+                        "{} at {}: counted {counted}, expected {expected} ({delta:+}); waiting for review",
+                        count.sku, count.node
+                    )),
+                });
+                self.log_internal(
+                    &request.tenant,
+                    &request.connection,
+                    &format!("{key}/exception"),
+                    exception,
+                    &format!("node:{}", count.node),
+                )?;
+                report.open += 1;
+                DiscrepancyStatus::Open
+            };
+            self.tx.execute(
+                "INSERT INTO discrepancies (run_id, tenant, connection, node, sku, expected, counted, delta, value, currency, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    run_id,
+                    tenant,
+                    request.connection,
+                    count.node.as_str(),
+                    count.sku.as_str(),
+                    expected,
+                    counted,
+                    delta,
+                    value.as_ref().map(|v| v.amount.to_string()),
+                    value.as_ref().map(|v| v.currency.to_string()),
+                    status.as_str(),
+                    self.received
+                ],
+            )?;
+            report.discrepancies.push(Discrepancy {
+                id: self.tx.last_insert_rowid() as u64,
+                run_id: run_id.clone(),
+                connection: request.connection.clone(),
+                node: count.node.to_string(),
+                sku: count.sku.to_string(),
+                expected,
+                counted,
+                delta,
+                value,
+                status,
+                created_at: from_micros(self.received),
+                resolved_at: None,
+                resolved_by: None,
+            });
+        }
+        metrics::counter!("crossdock_reconciliation_discrepancies_total", "status" => "open").increment(report.open as u64);
+        metrics::counter!("crossdock_reconciliation_discrepancies_total", "status" => "auto_adjusted")
+            .increment(report.auto_adjusted as u64);
+        Ok(report)
+    }
+
+    /// Applies (accept) or drops (reject) an open discrepancy's count.
+    fn resolve(&mut self, tenant: &TenantId, id: u64, accept: bool, by: &str) -> Result<Discrepancy, Error> {
+        let found = self
+            .tx
+            .query_row(
+                &format!("{DISCREPANCY_SELECT} WHERE tenant = ?1 AND id = ?2"),
+                params![tenant.as_str(), id as i64],
+                discrepancy_row,
+            )
+            .optional()?;
+        let Some(mut d) = found else {
+            return Err(Error::UnknownDiscrepancy(id));
+        };
+        if d.status != DiscrepancyStatus::Open {
+            return Err(Error::DiscrepancyResolved(id, d.status.as_str().to_owned()));
+        }
+        let (sku, node) = (
+            model::Sku::parse(&d.sku).map_err(|e| Error::Corrupt(e.message))?,
+            model::NodeId::parse(&d.node).map_err(|e| Error::Corrupt(e.message))?,
+        );
+        if accept {
+            let snapshot = EventBody::InventorySnapshot(model::event::InventorySnapshot {
+                node: node.clone(),
+                sku: sku.clone(),
+                on_hand: model::Quantity(d.counted),
+                unit: None,
+            });
+            self.log_internal(tenant, &d.connection, &format!("discrepancy-{id}-accepted"), snapshot, &d.sku)?;
+        }
+        let cleared = EventBody::ExceptionCleared(model::ops::WarehouseException {
+            code: "INVENTORY_DISCREPANCY".into(),
+            order_id: None,
+            node: Some(node.clone()),
+            sku: Some(sku),
+            task_id: Some(d.run_id.clone()),
+            location: None,
+            message: Some(format!("{} by {by}", if accept { "count accepted" } else { "count rejected" })),
+        });
+        self.log_internal(
+            tenant,
+            &d.connection,
+            &format!("discrepancy-{id}-resolved"),
+            cleared,
+            &format!("node:{node}"),
+        )?;
+        d.status = if accept {
+            DiscrepancyStatus::Accepted
+        } else {
+            DiscrepancyStatus::Rejected
+        };
+        d.resolved_at = Some(from_micros(self.received));
+        d.resolved_by = Some(by.to_owned());
+        self.tx.execute(
+            "UPDATE discrepancies SET status = ?1, resolved_at = ?2, resolved_by = ?3 WHERE id = ?4",
+            params![d.status.as_str(), self.received, by, id as i64],
+        )?;
+        Ok(d)
+    }
+
+    /// Logs an event crossdock itself derives (reconciliation, resolution).
+    fn log_internal(&mut self, tenant: &TenantId, source: &str, event_id: &str, body: EventBody, subject: &str) -> Result<(), Error> {
+        let event = Event {
+            event_id: event_id.to_owned(),
+            source: source.to_owned(),
+            tenant: Some(tenant.clone()),
+            occurred_at: from_micros(self.received),
+            body,
+        };
+        self.log(tenant.as_str(), &event, subject)?;
+        Ok(())
+    }
+
     /// Releases every reservation whose time to live has run out.
     fn expire(&mut self) {
         let expired = {
@@ -448,6 +703,47 @@ fn stored_key(conn: &Connection, key: &IdempotencyKey) -> Result<Option<(String,
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
+}
+
+/// A run id suffix from the group's clock: unique per group, sortable.
+fn uuid_like(received: i64) -> String {
+    format!("{received:x}")
+}
+
+pub(crate) const DISCREPANCY_SELECT: &str = "SELECT id, run_id, connection, node, sku, expected, counted, delta, value, currency, status, created_at, resolved_at, resolved_by FROM discrepancies";
+
+pub(crate) fn discrepancy_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Discrepancy> {
+    let value: Option<String> = r.get(8)?;
+    let currency: Option<String> = r.get(9)?;
+    let status: String = r.get(10)?;
+    let status = match status.as_str() {
+        "auto_adjusted" => DiscrepancyStatus::AutoAdjusted,
+        "accepted" => DiscrepancyStatus::Accepted,
+        "rejected" => DiscrepancyStatus::Rejected,
+        "matched" => DiscrepancyStatus::Matched,
+        _ => DiscrepancyStatus::Open,
+    };
+    Ok(Discrepancy {
+        id: r.get::<_, i64>(0)? as u64,
+        run_id: r.get(1)?,
+        connection: r.get(2)?,
+        node: r.get(3)?,
+        sku: r.get(4)?,
+        expected: r.get(5)?,
+        counted: r.get(6)?,
+        delta: r.get(7)?,
+        value: match (value, currency) {
+            (Some(v), Some(c)) => Some(model::Money {
+                amount: v.parse().unwrap_or_default(),
+                currency: model::quantity::Currency::parse(&c).unwrap_or(model::quantity::Currency::USD),
+            }),
+            _ => None,
+        },
+        status,
+        created_at: from_micros(r.get(11)?),
+        resolved_at: r.get::<_, Option<i64>>(12)?.map(from_micros),
+        resolved_by: r.get(13)?,
+    })
 }
 
 fn stored_response(conn: &Connection, key: &IdempotencyKey) -> Result<Option<Receipt>, Error> {
