@@ -193,6 +193,8 @@ canonical_events! {
     PoUpdated(PurchaseOrder) = "po.updated",
     AsnCreated(Asn) = "asn.created",
     TicketCreated(Ticket) = "ticket.created",
+    InventoryHeld(InventoryHeld) = "inventory.held",
+    SafetyStockSet(SafetyStockSet) = "inventory.safety_stock",
     ReservationCreated(Reservation) = "reservation.created",
     ReservationReleased(ReservationReleased) = "reservation.released",
 }
@@ -261,6 +263,8 @@ impl EventBody {
             EventBody::ExceptionRaised(e) | EventBody::ExceptionCleared(e) => e.node.iter().map(|n| ("data.node", n)).collect(),
             EventBody::InventoryAdjusted(a) => vec![("data.node", &a.node)],
             EventBody::InventorySnapshot(s) => vec![("data.node", &s.node)],
+            EventBody::InventoryHeld(h) => vec![("data.node", &h.node)],
+            EventBody::SafetyStockSet(s) => vec![("data.node", &s.node)],
             EventBody::ReceiptConfirmed(r) => vec![("data.node", &r.node)],
             EventBody::ReturnReceived(r) => r.node.iter().map(|n| ("data.node", n)).collect(),
             EventBody::PoCreated(p) | EventBody::PoUpdated(p) => vec![("data.node", &p.node)],
@@ -272,6 +276,9 @@ impl EventBody {
     pub fn validate(&self) -> Result<(), crate::Error> {
         match self {
             EventBody::OrderCreated(o) | EventBody::OrderUpdated(o) => o.validate(),
+            EventBody::SafetyStockSet(s) if s.quantity.units() < 0 => {
+                Err(crate::Error::new("invalid_quantity", format!("Safety stock cannot be negative; got {}.", s.quantity)).at("quantity"))
+            }
             EventBody::InventorySnapshot(s) if s.on_hand.units() < 0 => Err(crate::Error::new(
                 "invalid_quantity",
                 format!("on_hand in a snapshot cannot be negative; got {}.", s.on_hand),
@@ -382,6 +389,27 @@ pub struct InventoryAdjusted {
     pub unit: Option<crate::item::UnitOfMeasure>,
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// Units put on hold (positive) or released from hold (negative) at a node:
+/// quality holds, cycle-count locks. Held units are not available to promise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryHeld {
+    pub node: NodeId,
+    pub sku: Sku,
+    pub quantity: Quantity,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The safety stock kept back from promising for one SKU at one node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyStockSet {
+    pub node: NodeId,
+    pub sku: Sku,
+    pub quantity: Quantity,
 }
 
 /// A warehouse's count of one SKU at one node. It sets on-hand; it never

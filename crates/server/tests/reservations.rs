@@ -558,3 +558,35 @@ async fn availability_counts_each_unit_once_across_lines() {
         (Some(1), Some(3))
     );
 }
+
+#[tokio::test]
+async fn holds_and_safety_stock_come_off_atp_and_a_hold_bumps_reservations() {
+    let h = start().await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    let event = |id: &str, kind: &str, quantity: i64| {
+        json!({"events": [{"event_id": id, "source": "wms", "occurred_at": "2026-05-15T10:00:00Z", "type": kind,
+                           "data": {"sku": "SKU-1", "node": "DC-EAST", "quantity": quantity}}]})
+    };
+    assert_eq!(h.post("/v1/events", event("ss", "inventory.safety_stock", 2)).await.0, 200);
+    assert_eq!(h.inventory("SKU-1").await["network"]["atp"], 8);
+    let (status, _) = h
+        .post("/v1/reservations", json!({"lines": [{"sku": "SKU-1", "quantity": 7}]}))
+        .await;
+    assert_eq!(status, 201);
+    // A quality hold on 6 units: only 4 remain for the 7 reserved; 3 become backordered.
+    assert_eq!(h.post("/v1/events", event("hold", "inventory.held", 6)).await.0, 200);
+    let net = h.inventory("SKU-1").await["network"].clone();
+    assert_eq!(
+        (net["held"].as_i64(), net["reserved"].as_i64(), net["backordered"].as_i64()),
+        (Some(6), Some(4), Some(3)),
+        "{net}"
+    );
+    // Releasing more than is held releases what is held.
+    assert_eq!(h.post("/v1/events", event("release", "inventory.held", -9)).await.0, 200);
+    assert_eq!(h.inventory("SKU-1").await["network"]["held"], 0);
+    let (status, err) = h.post("/v1/events", event("bad-ss", "inventory.safety_stock", -1)).await;
+    assert_eq!(
+        (status, err["code"].as_str(), err["field"].as_str()),
+        (422, Some("invalid_quantity"), Some("events[0].data.quantity"))
+    );
+}

@@ -101,6 +101,8 @@ pub enum Bucket {
     InTransit,
     OnOrder,
     Backordered,
+    Held,
+    SafetyStock,
 }
 
 impl Bucket {
@@ -112,6 +114,8 @@ impl Bucket {
             Bucket::InTransit => "in_transit",
             Bucket::OnOrder => "on_order",
             Bucket::Backordered => "backordered",
+            Bucket::Held => "held",
+            Bucket::SafetyStock => "safety_stock",
         }
     }
 
@@ -123,6 +127,8 @@ impl Bucket {
             Bucket::InTransit => &mut b.in_transit,
             Bucket::OnOrder => &mut b.on_order,
             Bucket::Backordered => &mut b.backordered,
+            Bucket::Held => &mut b.held,
+            Bucket::SafetyStock => &mut b.safety_stock,
         }
     }
 }
@@ -634,6 +640,28 @@ impl State {
                         self.consume_from(tenant, sku, node, po, units, "shipped_to_node");
                     }
                 }
+            }
+            EventBody::InventoryHeld(h) => {
+                let (sku, node) = (self.intern(h.sku.as_str()), self.intern(h.node.as_str()));
+                self.learn_item(tenant, sku);
+                // Never release more than is held.
+                let held = self.position(tenant, sku, node).held;
+                let delta = h.quantity.units().max(-held);
+                self.change(
+                    tenant,
+                    sku,
+                    node,
+                    Bucket::Held,
+                    delta,
+                    if delta >= 0 { "held" } else { "hold_released" },
+                );
+                self.rebalance(tenant, sku, node);
+            }
+            EventBody::SafetyStockSet(s) => {
+                let (sku, node) = (self.intern(s.sku.as_str()), self.intern(s.node.as_str()));
+                self.learn_item(tenant, sku);
+                let delta = s.quantity.units() - self.position(tenant, sku, node).safety_stock;
+                self.change(tenant, sku, node, Bucket::SafetyStock, delta, "safety_stock_set");
             }
             EventBody::ReservationCreated(r) => self.reserve(tenant, r),
             EventBody::ReservationReleased(r) => self.release_reservation(r),

@@ -805,6 +805,8 @@ fn subject_of(state: &State, local: &mut Vec<((String, String), String)>, index:
         EventBody::ItemUpserted(item) => item.sku.to_string(),
         EventBody::InventoryAdjusted(a) => a.sku.to_string(),
         EventBody::InventorySnapshot(s) => s.sku.to_string(),
+        EventBody::InventoryHeld(h) => h.sku.to_string(),
+        EventBody::SafetyStockSet(s) => s.sku.to_string(),
         EventBody::ShipmentTracking(t) => match state
             .tenant_lookup(tenant)
             .and_then(|ti| state.resolve_tracking(ti, &t.tracking_number))

@@ -62,6 +62,16 @@ enum Op {
         units: i64,
         po: Option<usize>,
     },
+    Hold {
+        sku: usize,
+        node: usize,
+        units: i64,
+    },
+    Safety {
+        sku: usize,
+        node: usize,
+        units: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -86,6 +96,8 @@ fn op() -> impl Strategy<Value = Op> {
             units,
             po
         }),
+        (0..2usize, 0..2usize, -6..6i64).prop_map(|(sku, node, units)| Op::Hold { sku, node, units }),
+        (0..2usize, 0..2usize, 0..5i64).prop_map(|(sku, node, units)| Op::Safety { sku, node, units }),
     ]
 }
 
@@ -115,6 +127,11 @@ fn check(store: &Store) -> Result<(), TestCaseError> {
         for (node, b) in positions {
             let free = (b.on_hand - b.held).max(0);
             prop_assert!(b.reserved >= 0 && b.allocated >= 0, "{sku}@{node}: negative bucket {b:?}");
+            prop_assert!(b.in_transit >= 0 && b.on_order >= 0, "{sku}@{node}: negative future supply {b:?}");
+            prop_assert!(
+                b.held >= 0 && b.safety_stock >= 0,
+                "{sku}@{node}: negative hold or safety stock {b:?}"
+            );
             prop_assert!(
                 b.reserved == 0 || b.reserved + b.allocated <= free,
                 "{sku}@{node}: reservations beyond stock {b:?}"
@@ -245,6 +262,20 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 );
                 store.append(vec![event(n, body)], None).await.unwrap();
             }
+            Op::Hold { sku: s, node: d, units } => {
+                let body = json_body(
+                    "inventory.held",
+                    serde_json::json!({"sku": SKUS[s], "node": NODES[d], "quantity": units}),
+                );
+                store.append(vec![event(n, body)], None).await.unwrap();
+            }
+            Op::Safety { sku: s, node: d, units } => {
+                let body = json_body(
+                    "inventory.safety_stock",
+                    serde_json::json!({"sku": SKUS[s], "node": NODES[d], "quantity": units}),
+                );
+                store.append(vec![event(n, body)], None).await.unwrap();
+            }
             Op::CancelOrder { which } => {
                 if let Some(id) = orders.get(which) {
                     let body = EventBody::OrderCancelled(model::event::OrderCancelled {
@@ -282,7 +313,9 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     get("reserved"),
                     get("in_transit"),
                     get("on_order"),
-                    get("backordered")
+                    get("backordered"),
+                    get("held"),
+                    get("safety_stock")
                 ),
                 (
                     b.on_hand,
@@ -290,7 +323,9 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     b.reserved,
                     b.in_transit,
                     b.on_order,
-                    b.backordered - shortfall
+                    b.backordered - shortfall,
+                    b.held,
+                    b.safety_stock
                 ),
                 "{}@{}: ledger and totals disagree",
                 sku,
