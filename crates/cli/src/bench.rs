@@ -305,21 +305,12 @@ async fn batched_append(dir: &Path, events: usize, batch: usize, concurrency: us
 }
 
 async fn http_single(dir: &Path, duration: Duration, clients: usize) -> anyhow::Result<serde_json::Value> {
-    let key = "bench-admin-key".to_owned();
-    let mut config = server::Config::default();
-    config.server.data_dir = dir.to_path_buf();
-    config.server.admin_key = Some(server::Secret::generated(key.clone()));
-    config
-        .tenants
-        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    let key = BENCH_KEY.to_owned();
+    let config = bench_config(dir);
     let app = server::App::open(config)?;
     let store = app.store.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = tokio::spawn(server::serve(app, listener, async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    }));
+    let running = BenchServer::start(app).await?;
+    let addr = running.addr;
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let deadline = Instant::now() + duration;
@@ -361,8 +352,7 @@ async fn http_single(dir: &Path, duration: Duration, clients: usize) -> anyhow::
         failures += f;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let _ = stop_tx.send(true);
-    server.await??;
+    running.stop().await?;
     let stored = store.event_count()?;
     anyhow::ensure!(
         stored as usize == latencies.len(),
@@ -519,23 +509,14 @@ async fn hot_sku(dir: &Path, total: usize, clients: usize) -> anyhow::Result<ser
 }
 
 async fn hot_sku_http(dir: &Path, clients: usize, duration: Duration) -> anyhow::Result<serde_json::Value> {
-    let key = "bench-admin-key".to_owned();
-    let mut config = server::Config::default();
-    config.server.data_dir = dir.to_path_buf();
-    config.server.admin_key = Some(server::Secret::generated(key.clone()));
-    config
-        .tenants
-        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    let key = BENCH_KEY.to_owned();
+    let config = bench_config(dir);
     let app = server::App::open(config)?;
     let store = app.store.clone();
     let stock = 1_000_000i64;
     store.append(vec![count_event(0, "HOT", "N00", stock)], None).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = tokio::spawn(server::serve(app, listener, async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    }));
+    let running = BenchServer::start(app).await?;
+    let addr = running.addr;
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let deadline = Instant::now() + duration;
     let started = Instant::now();
@@ -608,8 +589,7 @@ async fn hot_sku_http(dir: &Path, clients: usize, duration: Duration) -> anyhow:
     }
     out["atp_reads_per_sec"] = json!(reads.len() as f64 / read_started.elapsed().as_secs_f64());
     out["atp_read_latency"] = latency_figures(reads);
-    let _ = stop_tx.send(true);
-    server.await??;
+    running.stop().await?;
     Ok(out)
 }
 
@@ -709,12 +689,7 @@ async fn positions_memory(dir: &Path, positions: usize) -> anyhow::Result<serde_
 /// message must carry its final ATP.
 async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Result<serde_json::Value> {
     use server::config::{ConnectionConfig, NodeConfig};
-    let mut config = server::Config::default();
-    config.server.data_dir = dir.to_path_buf();
-    config.server.admin_key = Some(server::Secret::generated("bench-admin-key".into()));
-    config
-        .tenants
-        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    let mut config = bench_config(dir);
     let node = model::NodeId::parse("N00")?;
     config.nodes.insert(
         node.clone(),
@@ -751,12 +726,8 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
     );
     let app = server::App::open(config)?;
     let store = app.store.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = tokio::spawn(server::serve(app, listener, async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-    }));
+    let running = BenchServer::start(app).await?;
+    let addr = running.addr;
     let skus = 1000usize;
     let senders = 64usize;
     let client = reqwest::Client::builder().pool_max_idle_per_host(senders).build()?;
@@ -817,8 +788,7 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
             message.payload["atp"]
         );
     }
-    let _ = stop_tx.send(true);
-    server.await??;
+    running.stop().await?;
     let mut out = json!({"target_events_per_sec": rate, "events": latencies.len(), "seconds": seconds,
                         "events_per_sec": latencies.len() as f64 / seconds, "pending_messages": pending.len(), "coalesced_from": total});
     out["accept_to_outbox_latency"] = latency_figures(latencies);
@@ -871,4 +841,41 @@ fn edi_throughput(orders: usize, rounds: usize) -> anyhow::Result<serde_json::Va
         "parse_mb_per_sec": {"median": mb / parse_median, "best": mb / best(&parse)},
         "parse_and_map_mb_per_sec": {"median": mb / median(&mut both.clone()), "best": mb / best(&both)},
     }))
+}
+
+const BENCH_KEY: &str = "bench-admin-key";
+
+/// One tenant and the bench admin key, with the store in `dir`.
+fn bench_config(dir: &Path) -> server::Config {
+    let mut config = server::Config::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.admin_key = Some(server::Secret::generated(BENCH_KEY.into()));
+    config
+        .tenants
+        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    config
+}
+
+/// A server on a free loopback port, stopped (drained, log flushed) on `stop`.
+struct BenchServer {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl BenchServer {
+    async fn start(app: server::App) -> anyhow::Result<BenchServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(server::serve(app, listener, async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }));
+        Ok(BenchServer { addr, stop, task })
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        Ok(self.task.await??)
+    }
 }

@@ -328,6 +328,21 @@ async fn list_outbox(
     Ok(Json(json!({ "items": items, "next": null })).into_response())
 }
 
+/// Ingests what a connection sent and answers with the receipt.
+async fn from_connection(app: &App, id: &str, conn: &ConnectionConfig, events: Vec<model::Event>) -> Result<Response, ApiError> {
+    let receipt = ingest(
+        app,
+        events,
+        Origin {
+            prefix: "body",
+            connection: Some((id, conn)),
+        },
+        None,
+    )
+    .await?;
+    Ok(receipt_response(receipt))
+}
+
 /// The configured connection of the expected kind, or 404.
 fn connection<'a>(app: &'a App, id: &str, kind: model::tenant::ConnectionKind) -> Result<(&'a str, &'a ConnectionConfig), ApiError> {
     app.config
@@ -393,17 +408,7 @@ async fn shopify_webhook(
         }
         other => other?,
     };
-    let receipt = ingest(
-        &app,
-        events,
-        Origin {
-            prefix: "body",
-            connection: Some((id, conn)),
-        },
-        None,
-    )
-    .await?;
-    Ok(receipt_response(receipt))
+    from_connection(&app, id, conn, events).await
 }
 
 async fn wms_webhook(
@@ -417,17 +422,7 @@ async fn wms_webhook(
     verify_signed(&app, &headers, conn, &bytes)?;
     require_json(&headers)?;
     let events = connectors::wms::to_events(&bytes, id)?;
-    let receipt = ingest(
-        &app,
-        events,
-        Origin {
-            prefix: "body",
-            connection: Some((id, conn)),
-        },
-        None,
-    )
-    .await?;
-    Ok(receipt_response(receipt))
+    from_connection(&app, id, conn, events).await
 }
 
 async fn helpdesk_webhook(
@@ -441,17 +436,7 @@ async fn helpdesk_webhook(
     verify_signed(&app, &headers, conn, &bytes)?;
     require_json(&headers)?;
     let event = connectors::helpdesk::to_event(&bytes, id)?;
-    let receipt = ingest(
-        &app,
-        vec![event],
-        Origin {
-            prefix: "body",
-            connection: Some((id, conn)),
-        },
-        None,
-    )
-    .await?;
-    Ok(receipt_response(receipt))
+    from_connection(&app, id, conn, vec![event]).await
 }
 
 /// An X12 interchange from a trading partner. Answered with the
