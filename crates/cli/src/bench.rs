@@ -715,6 +715,7 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
         base_url: None,
         subscribe,
         reconcile: None,
+        atp_buffer: 0,
     };
     config.connections.insert(
         model::ConnectionId::parse("wms")?,

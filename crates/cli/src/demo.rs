@@ -111,6 +111,7 @@ fn connection(kind: ConnectionKind, tenant: &TenantId, secret: Option<&str>, nod
         base_url: None,
         subscribe: Vec::new(),
         reconcile: None,
+        atp_buffer: 0,
     }
 }
 

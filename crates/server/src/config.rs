@@ -247,6 +247,10 @@ pub struct ConnectionConfig {
     /// Outbound message kinds this connection receives, e.g. `["inventory.atp_changed"]`.
     #[serde(default)]
     pub subscribe: Vec<String>,
+    /// Channel safety buffer: units kept back from the ATP this connection is told
+    /// (a marketplace that syncs slowly sells fewer than are there).
+    #[serde(default)]
+    pub atp_buffer: i64,
     /// Inventory reconciliation against this WMS's counts.
     #[serde(default)]
     pub reconcile: Option<ReconcileConfig>,
@@ -399,6 +403,9 @@ impl Config {
                         "`{url}`: outbound calls speak plain http:// in this build; put a TLS-terminating proxy in front of an https endpoint"
                     ),
                 ));
+            }
+            if conn.atp_buffer < 0 {
+                return Err(config_error(format!("connections.{id}.atp_buffer"), "a buffer is 0 or more units"));
             }
             if let Some(r) = &conn.reconcile {
                 if conn.kind != ConnectionKind::Wms {

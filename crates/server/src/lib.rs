@@ -41,7 +41,11 @@ impl App {
             .connections
             .iter()
             .filter(|(_, c)| c.subscribe.iter().any(|s| s == "inventory.atp_changed"))
-            .map(|(id, c)| (c.tenant.to_string(), id.to_string()))
+            .map(|(id, c)| store::AtpSubscriber {
+                tenant: c.tenant.to_string(),
+                connection: id.to_string(),
+                buffer: c.atp_buffer,
+            })
             .collect();
         let store = store::Store::open(options)?;
         let seed = (jiff::Timestamp::now().as_second() % 900_000_000) as u32 + 1;

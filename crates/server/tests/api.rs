@@ -57,6 +57,7 @@ fn config(dir: &std::path::Path) -> Config {
         base_url: None,
         subscribe: Vec::new(),
         reconcile: None,
+        atp_buffer: 0,
     };
     config.connections.insert(
         ConnectionId::parse("shop").unwrap(),
@@ -510,6 +511,7 @@ async fn edi_interchanges_are_acknowledged_with_a_997_and_only_accepted_sets_sto
             base_url: None,
             subscribe: vec![],
             reconcile: None,
+            atp_buffer: 0,
         },
     );
     let app = App::open(config).unwrap();

@@ -54,6 +54,7 @@ fn config(dir: &std::path::Path, sites: usize, base: Option<&str>, every: Option
                     tolerance_percent: 0.0,
                     every: every.map(|e| Span::parse(e).unwrap()),
                 }),
+                atp_buffer: 0,
             },
         );
     }

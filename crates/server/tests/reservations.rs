@@ -54,6 +54,7 @@ async fn start() -> Harness {
             base_url: None,
             subscribe: vec!["inventory.atp_changed".into()],
             reconcile: None,
+            atp_buffer: 2,
         },
     );
     let app = App::open(config).unwrap();
@@ -359,7 +360,7 @@ async fn atp_changes_reach_the_outbox_coalesced_per_sku_and_node() {
         (first[0]["kind"].as_str(), first[0]["subject"].as_str()),
         (Some("inventory.atp_changed"), Some("SKU-1@DC-EAST"))
     );
-    assert_eq!(first[0]["payload"]["atp"], 10);
+    assert_eq!(first[0]["payload"]["atp"], 8, "10 on hand less the channel's buffer of 2");
     // A burst: twenty adjustments and a reservation update the one pending message.
     for i in 0..20 {
         let body = json!({"events": [{"event_id": format!("adj-{i}"), "source": "wms", "occurred_at": "2026-05-15T10:00:00Z",
@@ -375,13 +376,13 @@ async fn atp_changes_reach_the_outbox_coalesced_per_sku_and_node() {
     let burst = outbox().await;
     assert_eq!(burst.len(), 1, "coalesced: {burst:?}");
     assert_eq!(burst[0]["id"], first[0]["id"], "the same message, updated in place");
-    assert_eq!(burst[0]["payload"]["atp"], 25, "carrying the latest value");
+    assert_eq!(burst[0]["payload"]["atp"], 23, "carrying the latest value (25 less the buffer)");
     // Another position is another message; a count that does not change ATP sends nothing.
     h.stock("SKU-2", "DC-WEST", 4).await;
     h.stock("SKU-1", "DC-EAST", 30).await;
     let after = outbox().await;
     assert_eq!(after.len(), 2);
-    assert_eq!(after[0]["payload"]["atp"], 25);
+    assert_eq!(after[0]["payload"]["atp"], 23);
 }
 
 #[tokio::test]

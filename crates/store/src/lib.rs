@@ -40,8 +40,8 @@ pub struct Options {
     pub snapshot_every: u64,
     /// Most events committed in one transaction.
     pub max_group_events: usize,
-    /// Connections that receive `inventory.atp_changed`, as (tenant, connection).
-    pub atp_subscribers: Vec<(String, String)>,
+    /// Connections that receive `inventory.atp_changed`.
+    pub atp_subscribers: Vec<AtpSubscriber>,
     /// How long an `atp_changed` message waits for later changes to the same
     /// position before it may be dispatched.
     pub coalesce_window: std::time::Duration,
@@ -57,6 +57,15 @@ impl Options {
             coalesce_window: std::time::Duration::from_millis(250),
         }
     }
+}
+
+/// A connection told about ATP changes.
+#[derive(Debug, Clone)]
+pub struct AtpSubscriber {
+    pub tenant: String,
+    pub connection: String,
+    /// Channel safety buffer: units kept back from the ATP this connection is told.
+    pub buffer: i64,
 }
 
 /// A caller's `Idempotency-Key` for a whole request.

@@ -280,15 +280,25 @@ impl Step<'_> {
             .tx
             .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))?;
         for (tenant, sku, node, b) in changes {
-            let payload = serde_json::json!({
-                "sku": sku, "node": node, "atp": b.atp(), "on_hand": b.on_hand, "allocated": b.allocated,
-                "reserved": b.reserved, "held": b.held, "safety_stock": b.safety_stock, "version": version,
-            })
-            .to_string();
-            for (t, connection) in options.atp_subscribers.iter().filter(|(t, _)| *t == tenant) {
+            for subscriber in options.atp_subscribers.iter().filter(|s| s.tenant == tenant) {
+                // The channel buffer keeps units back from what this channel may sell.
+                let payload = serde_json::json!({
+                    "sku": sku, "node": node, "atp": (b.atp() - subscriber.buffer).max(0), "buffer": subscriber.buffer,
+                    "on_hand": b.on_hand, "allocated": b.allocated, "reserved": b.reserved, "held": b.held,
+                    "safety_stock": b.safety_stock, "version": version,
+                })
+                .to_string();
                 let subject = format!("{sku}@{node}");
-                let key = format!("{connection}:atp:{subject}:{version}");
-                upsert.execute(params![t, connection, subject, payload, key, due, self.received])?;
+                let key = format!("{}:atp:{subject}:{version}", subscriber.connection);
+                upsert.execute(params![
+                    subscriber.tenant,
+                    subscriber.connection,
+                    subject,
+                    payload,
+                    key,
+                    due,
+                    self.received
+                ])?;
                 metrics::counter!("crossdock_outbox_enqueued_total", "kind" => "inventory.atp_changed").increment(1);
             }
         }
