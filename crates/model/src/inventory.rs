@@ -224,7 +224,7 @@ pub fn plan_reservation(
             Some(node) => vec![node.clone()],
             None => {
                 let mut all = nodes(&sku);
-                all.sort_by_key(|n| (std::cmp::Reverse(available(&sku, n) - already(&taken, &sku, n)), n.clone()));
+                all.sort_by_cached_key(|n| (std::cmp::Reverse(available(&sku, n) - already(&taken, &sku, n)), n.clone()));
                 all
             }
         };

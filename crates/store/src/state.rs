@@ -742,22 +742,14 @@ impl State {
         (out, self.network_backorders.get(&(tenant, sku)).copied().unwrap_or(0))
     }
 
-    /// ATP of one SKU at one node, by name (0 when unknown).
-    pub(crate) fn atp(&self, tenant: u16, sku: &str, node: &str) -> i64 {
-        match (self.interned(sku), self.interned(node)) {
-            (Some(s), Some(n)) => self.inventory.get(&(tenant, s, n)).map(|b| b.atp()).unwrap_or(0),
-            _ => 0,
-        }
-    }
-
-    /// Nodes holding a position for the SKU, by name.
-    pub(crate) fn nodes_of(&self, tenant: u16, sku: &str) -> Vec<String> {
+    /// ATP of a SKU at every node holding it, by name, in one pass.
+    pub(crate) fn atp_by_node(&self, tenant: u16, sku: &str) -> Vec<(String, i64)> {
         let Some(s) = self.interned(sku) else { return Vec::new() };
         self.sku_nodes
             .get(&(tenant, s))
             .into_iter()
             .flatten()
-            .map(|n| self.string(*n).to_owned())
+            .filter_map(|n| Some((self.string(*n).to_owned(), self.inventory.get(&(tenant, s, *n))?.atp())))
             .collect()
     }
 

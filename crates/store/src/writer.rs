@@ -390,17 +390,23 @@ impl Step<'_> {
                     });
                 }
             }
+            // Each requested SKU's ATP per node, read once: the planner asks many times.
+            let mut atp: rustc_hash::FxHashMap<Sku, (Vec<NodeId>, rustc_hash::FxHashMap<NodeId, i64>)> = Default::default();
+            for line in &request.lines {
+                atp.entry(line.sku.clone()).or_insert_with(|| {
+                    let nodes: Vec<(NodeId, i64)> = state
+                        .atp_by_node(t, line.sku.as_str())
+                        .into_iter()
+                        .filter_map(|(n, a)| NodeId::parse(&n).ok().map(|n| (n, a)))
+                        .collect();
+                    (nodes.iter().map(|(n, _)| n.clone()).collect(), nodes.into_iter().collect())
+                });
+            }
             let plan = plan_reservation(
                 &request.lines,
                 request.mode,
-                |sku: &Sku| {
-                    state
-                        .nodes_of(t, sku.as_str())
-                        .iter()
-                        .filter_map(|n| NodeId::parse(n).ok())
-                        .collect()
-                },
-                |sku: &Sku, node: &NodeId| state.atp(t, sku.as_str(), node.as_str()),
+                |sku: &Sku| atp.get(sku).map(|(nodes, _)| nodes.clone()).unwrap_or_default(),
+                |sku: &Sku, node: &NodeId| atp.get(sku).and_then(|(_, by)| by.get(node).copied()).unwrap_or(0),
             );
             (plan, state.reservation_id())
         };
