@@ -1,130 +1,37 @@
-//! The HTTP API end to end: a real server on loopback, a real SQLite file.
+//! Events, orders, webhooks, EDI, metrics and the OpenAPI document.
 
 use std::time::Duration;
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use model::node::NodeKind;
+use model::ConnectionId;
 use model::tenant::ConnectionKind;
-use model::{ConnectionId, NodeId, TenantId};
 use serde_json::{Value, json};
-use server::config::{ConnectionConfig, NodeConfig, TenantConfig};
-use server::{App, Config, Secret};
+use server::{Config, Secret};
 use sha2::Sha256;
 
-const KEY: &str = "test-admin-key";
+use crate::support::{Harness, KEY, base_config, connection};
+
 const SHOP_SECRET: &str = "shop-secret";
 const WMS_SECRET: &str = "wms-secret";
 
-struct Harness {
-    base: String,
-    client: reqwest::Client,
-    store: store::Store,
-    stop: tokio::sync::watch::Sender<bool>,
-    _dir: tempfile::TempDir,
-}
-
+/// A 64 KiB body limit, a Shopify and a WMS connection, each with a previous secret.
 fn config(dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.server.data_dir = dir.to_path_buf();
-    config.server.admin_key = Some(Secret::generated(KEY.into()));
+    let mut config = base_config(dir);
     config.server.max_body = server::config::Size(64 * 1024);
-    let acme = TenantId::parse("acme").unwrap();
-    config.tenants.insert(acme.clone(), TenantConfig { name: "Acme".into() });
-    for node in ["DC-EAST", "DC-WEST"] {
-        config.nodes.insert(
-            NodeId::parse(node).unwrap(),
-            NodeConfig {
-                tenant: acme.clone(),
-                kind: NodeKind::Dc,
-                name: None,
-                lat: None,
-                lon: None,
-                timezone: None,
-                capabilities: vec![],
-                cutoffs: vec![],
-                capacity_units_per_day: None,
-            },
-        );
+    for (id, kind, secret, nodes) in [
+        ("shop", ConnectionKind::Shopify, SHOP_SECRET, vec![]),
+        ("wms-east", ConnectionKind::Wms, WMS_SECRET, vec!["DC-EAST"]),
+    ] {
+        let mut conn = connection(kind, Some(secret), &nodes);
+        conn.previous_secret = Some(Secret::generated(format!("{secret}-old")));
+        config.connections.insert(ConnectionId::parse(id).unwrap(), conn);
     }
-    let conn = |kind, secret: &str, nodes: Vec<&str>| ConnectionConfig {
-        kind,
-        tenant: acme.clone(),
-        secret: Some(Secret::generated(secret.into())),
-        previous_secret: Some(Secret::generated(format!("{secret}-old"))),
-        nodes: nodes.into_iter().map(|n| NodeId::parse(n).unwrap()).collect(),
-        mapping: None,
-        base_url: None,
-        subscribe: Vec::new(),
-        reconcile: None,
-        atp_buffer: 0,
-    };
-    config.connections.insert(
-        ConnectionId::parse("shop").unwrap(),
-        conn(ConnectionKind::Shopify, SHOP_SECRET, vec![]),
-    );
-    config.connections.insert(
-        ConnectionId::parse("wms-east").unwrap(),
-        conn(ConnectionKind::Wms, WMS_SECRET, vec!["DC-EAST"]),
-    );
     config
 }
 
 async fn start() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(config(dir.path())).unwrap();
-    let store = app.store.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, mut rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(server::serve(app, listener, async move {
-        let _ = rx.wait_for(|s| *s).await;
-    }));
-    Harness {
-        base,
-        client: reqwest::Client::new(),
-        store,
-        stop,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    async fn post_events(&self, body: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .post(format!("{}/v1/events", self.base))
-            .bearer_auth(KEY)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    fn events(&self) -> u64 {
-        self.store.event_count().unwrap()
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
+    Harness::start(config).await
 }
 
 fn order_created(id: &str, event_id: &str) -> Value {
@@ -488,7 +395,7 @@ async fn openapi_documents_every_route() {
         .json()
         .await
         .unwrap();
-    let routes = include_str!("../src/routes.rs");
+    let routes = include_str!("../../src/routes.rs");
     for line in routes.lines().filter(|l| l.trim_start().starts_with(".route(\"")) {
         let path = line.split('"').nth(1).unwrap();
         assert!(spec["paths"].get(path).is_some(), "route {path} is not in openapi.json");
@@ -497,32 +404,16 @@ async fn openapi_documents_every_route() {
 
 #[tokio::test]
 async fn edi_interchanges_are_acknowledged_with_a_997_and_only_accepted_sets_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(dir.path());
-    config.connections.insert(
-        ConnectionId::parse("partner").unwrap(),
-        ConnectionConfig {
-            kind: ConnectionKind::Edi,
-            tenant: TenantId::parse("acme").unwrap(),
-            secret: None,
-            previous_secret: None,
-            nodes: vec![NodeId::parse("DC-EAST").unwrap()],
-            mapping: None,
-            base_url: None,
-            subscribe: vec![],
-            reconcile: None,
-            atp_buffer: 0,
-        },
-    );
-    let app = App::open(config).unwrap();
-    let store = app.store.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (_stop, mut rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(server::serve(app, listener, async move {
-        let _ = rx.wait_for(|s| *s).await;
-    }));
-    let client = reqwest::Client::new();
+    let h = Harness::start(|dir| {
+        let mut config = config(dir);
+        config.connections.insert(
+            ConnectionId::parse("partner").unwrap(),
+            connection(ConnectionKind::Edi, None, &["DC-EAST"]),
+        );
+        config
+    })
+    .await;
+    let (client, base, store) = (&h.client, &h.base, &h.store);
     let read = |name: &str| std::fs::read(format!("{}/../../../shared/fixtures/edi-x12/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let post = |body: Vec<u8>, key: Option<&str>| {
         let mut r = client

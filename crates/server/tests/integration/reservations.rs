@@ -1,113 +1,20 @@
-//! Reservations and availability through the HTTP API.
+//! Reservations, availability, propagation, holds and units through the HTTP API.
 
 use serde_json::{Value, json};
-use server::config::{NodeConfig, TenantConfig};
-use server::{App, Config, Secret};
 
-const KEY: &str = "test-admin-key";
+use crate::support::{Harness, KEY, base_config, connection};
 
-struct Harness {
-    base: String,
-    client: reqwest::Client,
-    stop: tokio::sync::watch::Sender<bool>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
-}
-
+/// The base network, and a storefront told about ATP changes less a buffer of 2.
 async fn start() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.server.data_dir = dir.path().to_path_buf();
-    config.server.admin_key = Some(Secret::generated(KEY.into()));
-    let acme = model::TenantId::parse("acme").unwrap();
-    config.tenants.insert(acme.clone(), TenantConfig { name: "Acme".into() });
-    for node in ["DC-EAST", "DC-WEST"] {
-        config.nodes.insert(
-            model::NodeId::parse(node).unwrap(),
-            NodeConfig {
-                tenant: acme.clone(),
-                kind: model::node::NodeKind::Dc,
-                name: None,
-                lat: None,
-                lon: None,
-                timezone: None,
-                capabilities: vec![],
-                cutoffs: vec![],
-                capacity_units_per_day: None,
-            },
-        );
-    }
-    config.connections.insert(
-        model::ConnectionId::parse("shop").unwrap(),
-        server::config::ConnectionConfig {
-            kind: model::tenant::ConnectionKind::Shopify,
-            tenant: acme.clone(),
-            secret: Some(Secret::generated("s".into())),
-            previous_secret: None,
-            nodes: vec![],
-            mapping: None,
-            base_url: None,
-            subscribe: vec!["inventory.atp_changed".into()],
-            reconcile: None,
-            atp_buffer: 2,
-        },
-    );
-    let app = App::open(config).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, mut rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(server::serve(app, listener, async move {
-        let _ = rx.wait_for(|s| *s).await;
-    }));
-    Harness {
-        base,
-        client: reqwest::Client::new(),
-        stop,
-        _dir: dir,
-    }
-}
-
-impl Harness {
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn stock(&self, sku: &str, node: &str, on_hand: i64) {
-        let (status, body) = self
-            .post(
-                "/v1/events",
-                json!({"events": [{"event_id": format!("count-{sku}-{node}-{on_hand}"), "source": "wms", "occurred_at": "2026-05-15T10:00:00Z",
-                    "type": "inventory.snapshot", "data": {"sku": sku, "node": node, "on_hand": on_hand}}]}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
-
-    async fn inventory(&self, sku: &str) -> Value {
-        self.client
-            .get(format!("{}/v1/inventory/{sku}", self.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
+    Harness::start(|dir| {
+        let mut config = base_config(dir);
+        let mut shop = connection(model::tenant::ConnectionKind::Shopify, Some("s"), &[]);
+        shop.subscribe = vec!["inventory.atp_changed".into()];
+        shop.atp_buffer = 2;
+        config.connections.insert(model::ConnectionId::parse("shop").unwrap(), shop);
+        config
+    })
+    .await
 }
 
 /// 64 tasks race for the last 10 units of one SKU: exactly 10 succeed.

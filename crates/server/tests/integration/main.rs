@@ -1,0 +1,7 @@
+//! The HTTP API end to end: a real server on loopback, a real SQLite file.
+//! One test binary for the crate (one link), one harness for every module.
+
+mod api;
+mod reconcile;
+mod reservations;
+mod support;
