@@ -67,7 +67,7 @@ async fn pushed_counts_within_tolerance_are_applied_and_the_rest_wait_for_review
     let counts = json!({"connection": "wms-01", "counts": [
         {"sku": "SKU-A", "node": "N01", "counted": 8},
         {"sku": "SKU-B", "node": "N01", "on_hand": 4}]});
-    let (status, report) = h.post(format!("/v1/reconciliations"), counts.clone()).await;
+    let (status, report) = h.post("/v1/reconciliations", counts.clone()).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!((report["auto_adjusted"].as_u64(), report["open"].as_u64()), (Some(1), Some(1)));
     let open = report["discrepancies"]
@@ -95,9 +95,9 @@ async fn pushed_counts_within_tolerance_are_applied_and_the_rest_wait_for_review
     assert_eq!(on_hand(&h, "SKU-B").await["N01"], 10, "beyond: our number stands until reviewed");
     // A count for SKU-A within tolerance of the new figure settles nothing new.
     // The same SKU-B count again updates the open discrepancy; it does not pile up.
-    let (_, again) = h.post(format!("/v1/reconciliations"), counts).await;
+    let (_, again) = h.post("/v1/reconciliations", counts).await;
     assert_eq!(again["discrepancies"][0]["id"], open["id"]);
-    let list: Value = h.get(format!("/v1/discrepancies?status=open")).await.1;
+    let list: Value = h.get("/v1/discrepancies?status=open").await.1;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // A person accepts it: the count is applied; a second decision is refused.
     let id = open["id"].as_u64().unwrap();
@@ -109,7 +109,7 @@ async fn pushed_counts_within_tolerance_are_applied_and_the_rest_wait_for_review
     // Bad counts are refused with the field.
     let (status, err) = h
         .post(
-            format!("/v1/reconciliations"),
+            "/v1/reconciliations",
             json!({"connection": "wms-01", "counts": [{"sku": "SKU-A", "node": "N99", "counted": 1}]}),
         )
         .await;
@@ -140,7 +140,7 @@ async fn twenty_four_wms_are_reconciled_by_periodic_pulls() {
     seed(&h, SITES).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let list: Value = h.get(format!("/v1/discrepancies?status=open&limit=1000")).await.1;
+        let list: Value = h.get("/v1/discrepancies?status=open&limit=1000").await.1;
         let a = on_hand(&h, "SKU-A").await;
         let adjusted = a.as_object().unwrap().values().filter(|v| **v == 11).count();
         if list["items"].as_array().unwrap().len() == SITES && adjusted == SITES {
@@ -155,7 +155,7 @@ async fn twenty_four_wms_are_reconciled_by_periodic_pulls() {
     }
     // Let more pulls run: still exactly one open discrepancy per site.
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let list: Value = h.get(format!("/v1/discrepancies?status=open&limit=1000")).await.1;
+    let list: Value = h.get("/v1/discrepancies?status=open&limit=1000").await.1;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), SITES);
     let mut connections: Vec<&str> = items.iter().map(|d| d["connection"].as_str().unwrap()).collect();
@@ -165,7 +165,7 @@ async fn twenty_four_wms_are_reconciled_by_periodic_pulls() {
     assert!(items.iter().all(|d| d["sku"] == "SKU-B" && d["delta"] == 20));
     assert!(on_hand(&h, "SKU-B").await.as_object().unwrap().values().all(|v| *v == 10));
     // And on request, for one connection.
-    let (status, report) = h.post(format!("/v1/connections/wms-07/reconcile"), json!({})).await;
+    let (status, report) = h.post("/v1/connections/wms-07/reconcile", json!({})).await;
     assert_eq!(
         (status, report["open"].as_u64(), report["matched"].as_u64()),
         (200, Some(1), Some(1))
@@ -177,11 +177,11 @@ async fn a_newer_count_within_tolerance_settles_an_open_discrepancy() {
     let h = Harness::start(|dir| config(dir, 1, None, None)).await;
     seed(&h, 1).await;
     let count = |n: i64| json!({"connection": "wms-01", "counts": [{"sku": "SKU-B", "node": "N01", "counted": n}]});
-    let (_, first) = h.post(format!("/v1/reconciliations"), count(30)).await;
+    let (_, first) = h.post("/v1/reconciliations", count(30)).await;
     assert_eq!(first["open"], 1);
-    let (_, second) = h.post(format!("/v1/reconciliations"), count(11)).await;
+    let (_, second) = h.post("/v1/reconciliations", count(11)).await;
     assert_eq!(second["auto_adjusted"], 1);
-    let open: Value = h.get(format!("/v1/discrepancies?status=open")).await.1;
+    let open: Value = h.get("/v1/discrepancies?status=open").await.1;
     assert!(open["items"].as_array().unwrap().is_empty(), "{open}");
     assert_eq!(on_hand(&h, "SKU-B").await["N01"], 11);
 }
