@@ -9,6 +9,7 @@
 mod de;
 pub mod edi;
 pub mod helpdesk;
+pub mod outbound;
 pub mod shopify;
 pub mod signature;
 pub mod wms;

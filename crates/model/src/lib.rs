@@ -12,6 +12,7 @@ pub mod item;
 pub mod node;
 pub mod ops;
 pub mod order;
+pub mod outbound;
 pub mod quantity;
 pub mod shipment;
 pub mod tenant;
