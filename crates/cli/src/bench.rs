@@ -716,6 +716,8 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
         subscribe,
         reconcile: None,
         atp_buffer: 0,
+        api_token: None,
+        dispatch: Default::default(),
     };
     config.connections.insert(
         model::ConnectionId::parse("wms")?,
@@ -773,7 +775,7 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
     }
     let seconds = started.elapsed().as_secs_f64();
     // Every position's one pending message carries its final ATP.
-    let pending = store.outbox(Some("pending"), Some("shop"), 10_000)?;
+    let pending = store.outbox(Some("pending"), Some("shop"), None, 0, 10_000)?;
     anyhow::ensure!(
         pending.len() == skus,
         "expected one pending message per SKU, found {}",

@@ -112,6 +112,8 @@ fn connection(kind: ConnectionKind, tenant: &TenantId, secret: Option<&str>, nod
         subscribe: Vec::new(),
         reconcile: None,
         atp_buffer: 0,
+        api_token: None,
+        dispatch: Default::default(),
     }
 }
 

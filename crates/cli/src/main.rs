@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod edi;
+mod replay;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ enum Command {
         #[command(subcommand)]
         command: edi::Command,
     },
+    /// Dead letters of a running server: list them, or send them again.
+    Replay(replay::Args),
     /// Measure performance; prints JSON.
     Bench {
         #[command(subcommand)]
@@ -51,7 +54,10 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. });
+    let quiet = matches!(
+        cli.command,
+        Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. } | Command::Replay(_)
+    );
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| if quiet { "warn".into() } else { "info".into() }),
@@ -67,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => runtime.block_on(demo::run(args)),
         Command::Bench { which } => runtime.block_on(bench::run(which)),
         Command::Edi { command } => edi::run(command),
+        Command::Replay(args) => runtime.block_on(replay::run(args)),
     }
 }
 

@@ -294,3 +294,102 @@ fn edi_render_writes_x12_that_parses_back_to_the_same_order() {
     assert_eq!(data["lines"].as_array().unwrap().len(), 2);
     assert_eq!(data["lines"][0]["quantity"], 3);
 }
+
+/// `crossdock replay` against a running server: a target that refused an
+/// inventory update (422) is fixed, the dead letter is listed with its
+/// reason, replayed, and delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_lists_and_resends_dead_letters() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU16, Ordering};
+    let answer = Arc::new(AtomicU16::new(422));
+    let delivered = Arc::new(AtomicU16::new(0));
+    let (a, d) = (answer.clone(), delivered.clone());
+    let target = axum::Router::new().fallback(move || {
+        let (a, d) = (a.clone(), d.clone());
+        async move {
+            let code = a.load(Ordering::SeqCst);
+            if code < 300 {
+                d.fetch_add(1, Ordering::SeqCst);
+            }
+            (
+                axum::http::StatusCode::from_u16(code).unwrap(),
+                "{\"errors\":\"location_id is unknown\"}",
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, target).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[connections.erp]\nkind = \"erp\"\ntenant = \"acme\"\nbase_url = \"{target_url}\"\nsubscribe = [\"inventory.atp_changed\"]\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    let mut server = spawn_server(&config);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    let client = reqwest::Client::new();
+    let event = json!({"events": [{"event_id": "count-1", "source": "wms", "occurred_at": "2026-05-15T10:00:00Z",
+        "type": "inventory.snapshot", "data": {"sku": "SKU-A", "node": "DC-EAST", "on_hand": 7}}]});
+    let status = client
+        .post(format!("{base}/v1/events"))
+        .bearer_auth("crash-test-key")
+        .json(&event)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    let replay = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("replay")
+            .args(["--url", &base, "--key", "crash-test-key"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let listing = loop {
+        let out = replay(&["--list"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        if text.contains("1 dead letter(s).") {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no dead letter listed: {text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        listing.contains("inventory.atp_changed") && listing.contains("HTTP 422"),
+        "{listing}"
+    );
+    assert!(listing.contains("location_id is unknown"), "{listing}");
+    answer.store(201, Ordering::SeqCst);
+    let out = replay(&["--connection", "erp"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Replayed 1 dead letter(s)"));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while delivered.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the replayed message was not delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let out = replay(&["--list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 dead letter(s)."));
+    let bad_key = Command::new(BIN)
+        .args(["replay", "--url", &base, "--key", "wrong", "--list"])
+        .output()
+        .unwrap();
+    assert!(!bad_key.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_key.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&bad_key.stderr)
+    );
+    server.kill().unwrap();
+    let _ = server.wait();
+}

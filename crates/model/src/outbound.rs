@@ -217,6 +217,9 @@ mod tests {
         assert_eq!(back, note);
         let err = Message::from_parts("wms.wave", &serde_json::json!({"node": "DC-EAST"})).unwrap_err();
         assert_eq!(err.code, "invalid_outbound_payload");
-        assert_eq!(Message::from_parts("nope", &serde_json::json!({})).unwrap_err().code, "unknown_outbound_kind");
+        assert_eq!(
+            Message::from_parts("nope", &serde_json::json!({})).unwrap_err().code,
+            "unknown_outbound_kind"
+        );
     }
 }

@@ -254,6 +254,78 @@ pub struct ConnectionConfig {
     /// Inventory reconciliation against this WMS's counts.
     #[serde(default)]
     pub reconcile: Option<ReconcileConfig>,
+    /// Credential for outbound calls (`Authorization: Bearer …`, or the
+    /// header the target's API uses, e.g. `X-Shopify-Access-Token`).
+    #[serde(default)]
+    pub api_token: Option<Secret>,
+    /// How outbound messages are delivered to `base_url`.
+    #[serde(default)]
+    pub dispatch: DispatchConfig,
+}
+
+/// `[connections.X.dispatch]`: retries, limits and the circuit breaker of
+/// this connection's outbound dispatcher.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DispatchConfig {
+    /// Calls in flight at once.
+    pub concurrency: usize,
+    /// Most calls started per second (a token bucket; bursts up to `concurrency`).
+    pub rate_per_second: f64,
+    /// Per-call timeout.
+    pub timeout: Span,
+    /// A message still failing after this many attempts becomes a dead letter.
+    pub max_attempts: u32,
+    /// …or once it has waited this long.
+    pub max_age: Span,
+    /// First retry delay; doubled per attempt, with jitter, up to `backoff_max`.
+    pub backoff_base: Span,
+    pub backoff_max: Span,
+    /// Consecutive failed calls that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before one probe call is let through.
+    pub breaker_cooldown: Span,
+}
+
+impl DispatchConfig {
+    fn validate(&self, key: &str) -> Result<(), ConfigError> {
+        let bad = |field: &str, why: &str| Err(config_error(format!("{key}.{field}"), why));
+        if self.concurrency == 0 || self.concurrency > 256 {
+            return bad("concurrency", "between 1 and 256 calls in flight");
+        }
+        if !(self.rate_per_second > 0.0 && self.rate_per_second.is_finite()) {
+            return bad("rate_per_second", "a rate above 0 calls per second");
+        }
+        if self.max_attempts == 0 {
+            return bad("max_attempts", "at least 1 attempt");
+        }
+        if self.breaker_failures == 0 {
+            return bad("breaker_failures", "at least 1 failure");
+        }
+        if self.backoff_base.0 > self.backoff_max.0 {
+            return bad("backoff_base", "not longer than backoff_max");
+        }
+        if self.timeout.0.is_zero() {
+            return bad("timeout", "longer than 0s");
+        }
+        Ok(())
+    }
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            concurrency: 4,
+            rate_per_second: 50.0,
+            timeout: Span(Duration::from_secs(10)),
+            max_attempts: 12,
+            max_age: Span(Duration::from_secs(24 * 3600)),
+            backoff_base: Span(Duration::from_millis(500)),
+            backoff_max: Span(Duration::from_secs(300)),
+            breaker_failures: 5,
+            breaker_cooldown: Span(Duration::from_secs(15)),
+        }
+    }
 }
 
 /// `[connections.X.reconcile]`: how counts from this WMS are reconciled.
@@ -407,6 +479,7 @@ impl Config {
             if conn.atp_buffer < 0 {
                 return Err(config_error(format!("connections.{id}.atp_buffer"), "a buffer is 0 or more units"));
             }
+            conn.dispatch.validate(&format!("connections.{id}.dispatch"))?;
             if let Some(r) = &conn.reconcile {
                 if conn.kind != ConnectionKind::Wms {
                     return Err(config_error(

@@ -3,10 +3,12 @@
 
 pub mod config;
 mod dashboard;
+pub mod dispatch;
 mod error;
 mod ingest;
 mod inventory;
 mod metrics_setup;
+mod outbox;
 mod reconcile;
 mod routes;
 
@@ -91,11 +93,14 @@ pub async fn serve(
     let store = app.store.clone();
     let upkeep = tokio::spawn(metrics_setup::upkeep(Duration::from_secs(5)));
     let reconcilers = reconcile::spawn_periodic(&app);
+    let dispatchers = dispatch::spawn(&app);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Listening.");
     let result = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
     upkeep.abort();
     reconcilers.iter().for_each(|r| r.abort());
+    // Calls in flight finish and their outcomes are recorded before the log closes.
+    dispatchers.stop().await;
     tracing::info!("HTTP server drained; flushing the event log.");
     tokio::task::spawn_blocking(move || store.close()).await.ok();
     result

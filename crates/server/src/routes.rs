@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, dashboard, inventory, metrics_setup, reconcile};
+use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, reconcile};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -38,7 +38,10 @@ pub fn routes() -> Router<App> {
         .route("/v1/reservations/{id}", axum::routing::delete(inventory::delete_reservation))
         .route("/v1/availability", post(inventory::post_availability))
         .route("/v1/stats", get(stats))
-        .route("/v1/outbox", get(list_outbox))
+        .route("/v1/outbox", get(outbox::list))
+        .route("/v1/outbox/replay", post(outbox::replay))
+        .route("/v1/outbox/{id}", get(outbox::get_one))
+        .route("/v1/outbox/{id}/replay", post(outbox::replay_one))
         .route("/v1/reconciliations", post(reconcile::post_reconciliation))
         .route("/v1/connections/{id}/reconcile", post(reconcile::post_pull))
         .route("/v1/discrepancies", get(reconcile::list_discrepancies))
@@ -298,34 +301,6 @@ async fn stats(State(app): State<App>, headers: HeaderMap) -> Result<Response, A
         "started_at": app.started,
     }))
     .into_response())
-}
-
-async fn list_outbox(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    const STATUSES: [&str; 4] = ["pending", "delivered", "failed", "dead"];
-    let status = params.get("status").map(String::as_str);
-    if let Some(s) = status.filter(|s| !STATUSES.contains(s)) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_status",
-            format!("`{s}` is not an outbox status; one of {}.", STATUSES.join(", ")),
-        )
-        .field("status"));
-    }
-    let limit = params
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .filter(|l| (1..=1000).contains(l))
-        .unwrap_or(100);
-    let (store, status, connection) = (app.store.clone(), status.map(str::to_owned), params.get("connection").cloned());
-    let items = tokio::task::spawn_blocking(move || store.outbox(status.as_deref(), connection.as_deref(), limit))
-        .await
-        .map_err(|_| ApiError::internal())??;
-    Ok(Json(json!({ "items": items, "next": null })).into_response())
 }
 
 /// Ingests what a connection sent and answers with the receipt.

@@ -10,6 +10,7 @@
 //! acknowledgement see it.
 
 mod error;
+mod outbox;
 mod read;
 mod schema;
 mod snapshot;
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 pub use error::Error;
+pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
 pub use schema::FORMAT_VERSION;
 pub use state::Counters;
 
@@ -131,22 +133,6 @@ pub struct MovementRecord {
     pub occurred_at: Timestamp,
 }
 
-/// One outbound message in the outbox.
-#[derive(Debug, Clone, Serialize)]
-pub struct OutboxMessage {
-    pub id: u64,
-    pub tenant: String,
-    pub connection: String,
-    pub subject: String,
-    pub kind: String,
-    pub payload: serde_json::Value,
-    pub idempotency_key: String,
-    pub status: String,
-    pub attempts: u32,
-    pub next_attempt_at: Timestamp,
-    pub created_at: Timestamp,
-}
-
 /// Figures for the demo summary and metrics.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
@@ -213,7 +199,16 @@ pub(crate) enum Job {
     Append {
         events: Vec<Event>,
         idempotency: Option<IdempotencyKey>,
+        outbound: Vec<NewMessage>,
         reply: oneshot::Sender<Result<Receipt, Error>>,
+    },
+    Settle {
+        settlements: Vec<Settlement>,
+        reply: oneshot::Sender<Result<u64, Error>>,
+    },
+    Replay {
+        filter: ReplayFilter,
+        reply: oneshot::Sender<Result<Vec<u64>, Error>>,
     },
     Reserve {
         request: ReserveRequest,
@@ -316,6 +311,17 @@ impl Store {
     /// Appends a batch atomically: every event is durable when this returns
     /// `Ok`, or none was written. Each event must carry its tenant.
     pub async fn append(&self, events: Vec<Event>, idempotency: Option<IdempotencyKey>) -> Result<Receipt, Error> {
+        self.append_with(events, idempotency, Vec::new()).await
+    }
+
+    /// Appends a batch and enqueues the outbound messages it causes, in one
+    /// transaction: the messages exist exactly when the events do.
+    pub async fn append_with(
+        &self,
+        events: Vec<Event>,
+        idempotency: Option<IdempotencyKey>,
+        outbound: Vec<NewMessage>,
+    ) -> Result<Receipt, Error> {
         if events.iter().any(|e| e.tenant.is_none()) {
             return Err(Error::Invalid("every event must carry its tenant".into()));
         }
@@ -324,6 +330,7 @@ impl Store {
             .send(Job::Append {
                 events,
                 idempotency,
+                outbound,
                 reply,
             })
             .await
@@ -536,30 +543,56 @@ impl Store {
         })
     }
 
-    /// Outbox messages, oldest first, optionally of one status and connection.
-    pub fn outbox(&self, status: Option<&str>, connection: Option<&str>, limit: usize) -> Result<Vec<OutboxMessage>, Error> {
-        self.inner.readers.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, tenant, connection, subject, kind, payload, idempotency_key, status, attempts, next_attempt_at, created_at
-                 FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR connection = ?2) ORDER BY id LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(rusqlite::params![status, connection, limit as i64], |r| {
-                Ok(OutboxMessage {
-                    id: r.get::<_, i64>(0)? as u64,
-                    tenant: r.get(1)?,
-                    connection: r.get(2)?,
-                    subject: r.get(3)?,
-                    kind: r.get(4)?,
-                    payload: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
-                    idempotency_key: r.get(6)?,
-                    status: r.get(7)?,
-                    attempts: r.get::<_, i64>(8)? as u32,
-                    next_attempt_at: from_micros(r.get(9)?),
-                    created_at: from_micros(r.get(10)?),
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+    /// Outbox messages, oldest first, optionally of one status, connection
+    /// and tenant, with ids above `after` (the previous page's last id).
+    pub fn outbox(
+        &self,
+        status: Option<&str>,
+        connection: Option<&str>,
+        tenant: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, Error> {
+        self.inner
+            .readers
+            .with(|conn| outbox::list(conn, status, connection, tenant, after, limit))
+    }
+
+    /// One outbox message by id.
+    pub fn outbox_message(&self, id: u64) -> Result<Option<OutboxMessage>, Error> {
+        self.inner.readers.with(|conn| outbox::get(conn, id))
+    }
+
+    /// Messages of `connection` a dispatcher may send now (see [`outbox`](crate::outbox)):
+    /// due, not in `in_flight`, each the oldest pending one of its subject.
+    /// Only committed messages are ever offered.
+    pub fn outbox_due(&self, connection: &str, now: Timestamp, in_flight: &[u64], limit: usize) -> Result<Vec<OutboxMessage>, Error> {
+        self.inner.readers.with(|conn| outbox::due(conn, connection, now, in_flight, limit))
+    }
+
+    /// Pending and dead-letter counts per connection, with the oldest message's age.
+    pub fn outbox_depths(&self) -> Result<Vec<QueueDepth>, Error> {
+        self.inner.readers.with(outbox::depths)
+    }
+
+    /// Records delivery outcomes durably (group-committed with other writes).
+    pub async fn settle(&self, settlements: Vec<Settlement>) -> Result<u64, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.sender()?
+            .send(Job::Settle { settlements, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Makes matching dead letters pending again; returns the ids replayed.
+    pub async fn replay(&self, filter: ReplayFilter) -> Result<Vec<u64>, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.sender()?
+            .send(Job::Replay { filter, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
     }
 
     /// Number of events in the log (a count on disk, not the projection).

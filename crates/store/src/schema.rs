@@ -7,7 +7,7 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 2;
+pub const FORMAT_VERSION: i64 = 3;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -89,6 +89,17 @@ CREATE TABLE discrepancies (
 );
 CREATE INDEX discrepancies_status ON discrepancies (tenant, status, id);
 CREATE INDEX discrepancies_run ON discrepancies (tenant, run_id, id);
+"#,
+    r#"
+-- Only inventory positions coalesce; every other message (a wave, a note) is
+-- its own delivery.
+DROP INDEX outbox_coalesce;
+CREATE UNIQUE INDEX outbox_coalesce ON outbox (connection, kind, subject)
+    WHERE status = 'pending' AND kind = 'inventory.atp_changed';
+-- Delivery order per (connection, subject): the oldest pending message first.
+CREATE INDEX outbox_subject ON outbox (connection, subject, id) WHERE status = 'pending';
+ALTER TABLE outbox ADD COLUMN settled_at INTEGER;   -- delivered or dead-lettered, unix microseconds
+CREATE INDEX outbox_status ON outbox (status, connection, id);
 "#,
 ];
 

@@ -21,6 +21,7 @@ use parking_lot::RwLock;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::outbox::{self, NewMessage};
 use crate::state::State;
 use crate::{
     Discrepancy, Error, EventOutcome, IdempotencyKey, Job, Options, Receipt, ReconcileReport, ReconcileRequest, ReserveRequest,
@@ -63,6 +64,8 @@ enum Answer {
     Release(oneshot::Sender<Result<(), Error>>, Result<(), Error>),
     Reconcile(oneshot::Sender<Result<ReconcileReport, Error>>, Result<ReconcileReport, Error>),
     Resolve(oneshot::Sender<Result<Discrepancy, Error>>, Result<Discrepancy, Error>),
+    Settle(oneshot::Sender<Result<u64, Error>>, Result<u64, Error>),
+    Replay(oneshot::Sender<Result<Vec<u64>, Error>>, Result<Vec<u64>, Error>),
 }
 
 impl Answer {
@@ -74,6 +77,8 @@ impl Answer {
             Answer::Release(tx, _) => Answer::Release(tx, Err(e())),
             Answer::Reconcile(tx, _) => Answer::Reconcile(tx, Err(e())),
             Answer::Resolve(tx, _) => Answer::Resolve(tx, Err(e())),
+            Answer::Settle(tx, _) => Answer::Settle(tx, Err(e())),
+            Answer::Replay(tx, _) => Answer::Replay(tx, Err(e())),
         }
     }
 
@@ -84,6 +89,8 @@ impl Answer {
             Answer::Release(tx, r) => drop(tx.send(r)),
             Answer::Reconcile(tx, r) => drop(tx.send(r)),
             Answer::Resolve(tx, r) => drop(tx.send(r)),
+            Answer::Settle(tx, r) => drop(tx.send(r)),
+            Answer::Replay(tx, r) => drop(tx.send(r)),
         }
     }
 }
@@ -144,10 +151,19 @@ impl Writer {
                     Job::Append {
                         events,
                         idempotency,
+                        outbound,
                         reply,
                     } => {
-                        let result = step.append(events, idempotency);
+                        let result = step.append(events, idempotency, &outbound);
                         answers.push(Answer::Append(reply, result));
+                    }
+                    Job::Settle { settlements, reply } => {
+                        let result = outbox::settle(step.tx, &settlements, step.received);
+                        answers.push(Answer::Settle(reply, result));
+                    }
+                    Job::Replay { filter, reply } => {
+                        let result = outbox::replay(step.tx, &filter, step.received);
+                        answers.push(Answer::Replay(reply, result));
                     }
                     Job::Reserve { request, reply } => {
                         let result = step.reserve(request);
@@ -273,7 +289,7 @@ impl Step<'_> {
         let mut upsert = self.tx.prepare_cached(
             "INSERT INTO outbox (tenant, connection, subject, kind, payload, idempotency_key, next_attempt_at, created_at)
              VALUES (?1, ?2, ?3, 'inventory.atp_changed', ?4, ?5, ?6, ?7)
-             ON CONFLICT (connection, kind, subject) WHERE status = 'pending'
+             ON CONFLICT (connection, kind, subject) WHERE status = 'pending' AND kind = 'inventory.atp_changed'
              DO UPDATE SET payload = excluded.payload, idempotency_key = excluded.idempotency_key",
         )?;
         let version = self
@@ -305,7 +321,7 @@ impl Step<'_> {
         Ok(())
     }
 
-    fn append(&mut self, events: Vec<Event>, idempotency: Option<IdempotencyKey>) -> Result<Receipt, Error> {
+    fn append(&mut self, events: Vec<Event>, idempotency: Option<IdempotencyKey>, outbound: &[NewMessage]) -> Result<Receipt, Error> {
         if let Some(key) = &idempotency
             && let Some(receipt) = stored_response(self.tx, key)?
         {
@@ -341,6 +357,8 @@ impl Step<'_> {
                 order_id,
             });
         }
+        // Keyed, so a retried request enqueues nothing twice.
+        outbox::enqueue(self.tx, outbound, self.received)?;
         let receipt = Receipt {
             outcomes,
             idempotent_replay: false,

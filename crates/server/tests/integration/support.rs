@@ -44,6 +44,8 @@ pub fn connection(kind: ConnectionKind, secret: Option<&str>, nodes: &[&str]) ->
         subscribe: vec![],
         reconcile: None,
         atp_buffer: 0,
+        api_token: None,
+        dispatch: Default::default(),
     }
 }
 
@@ -65,19 +67,34 @@ pub struct Harness {
     pub client: reqwest::Client,
     pub store: store::Store,
     stop: tokio::sync::watch::Sender<bool>,
-    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    dir: tempfile::TempDir,
 }
 
 impl Harness {
     /// Starts a server on a fresh data directory with the configuration `config` builds for it.
     pub async fn start(config: impl FnOnce(&Path) -> Config) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), config).await
+    }
+
+    /// Stops the server gracefully and starts it again on the same data
+    /// directory, with a new configuration (a fixed mapping, say).
+    pub async fn restart(mut self, config: impl FnOnce(&Path) -> Config) -> Harness {
+        let _ = self.stop.send(true);
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async { Ok(()) }));
+        task.await.unwrap().unwrap();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        drop(self);
+        Self::start_in(dir, config).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, config: impl FnOnce(&Path) -> Config) -> Harness {
         let app = App::open(config(dir.path())).unwrap();
         let store = app.store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, mut rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(server::serve(app, listener, async move {
+        let task = tokio::spawn(server::serve(app, listener, async move {
             let _ = rx.wait_for(|s| *s).await;
         }));
         Harness {
@@ -85,7 +102,8 @@ impl Harness {
             client: reqwest::Client::new(),
             store,
             stop,
-            _dir: dir,
+            task,
+            dir,
         }
     }
 
@@ -156,5 +174,153 @@ impl Harness {
 impl Drop for Harness {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+    }
+}
+
+/// What a stand-in target does with the next calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Applies each idempotency key once (a repeat answers 200 with no effect).
+    Accept,
+    /// Answers every call with this status (and `Retry-After: 1` for 429).
+    Status(u16),
+}
+
+/// One call a stand-in target applied.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub key: String,
+    pub path: String,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    mode: Option<Mode>,
+    applied: Vec<Applied>,
+    calls: u64,
+    repeats: u64,
+}
+
+/// A stand-in for an external system's API on loopback: records the calls it
+/// applies, deduplicates by `Idempotency-Key` as real targets do, and can be
+/// taken down (connections refused) and brought back on the same port.
+pub struct Receiver {
+    pub base: String,
+    addr: std::net::SocketAddr,
+    state: std::sync::Arc<parking_lot::Mutex<ReceiverState>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut receiver = Receiver {
+            base: format!("http://{addr}"),
+            addr,
+            state: Default::default(),
+            task: None,
+        };
+        receiver.serve(listener);
+        receiver
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        use axum::extract::{Request, State};
+        let state = self.state.clone();
+        let app = axum::Router::new().fallback(
+            |State(state): State<std::sync::Arc<parking_lot::Mutex<ReceiverState>>>, request: Request| async move {
+                use axum::response::IntoResponse;
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+                let key = parts
+                    .headers
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut s = state.lock();
+                s.calls += 1;
+                match s.mode.unwrap_or(Mode::Accept) {
+                    Mode::Status(429) => (axum::http::StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response(),
+                    Mode::Status(code) => {
+                        let status = axum::http::StatusCode::from_u16(code).unwrap();
+                        (status, format!("{{\"errors\": \"refused with {code}\"}}")).into_response()
+                    }
+                    Mode::Accept if s.applied.iter().any(|a| a.key == key) => {
+                        s.repeats += 1;
+                        axum::http::StatusCode::OK.into_response()
+                    }
+                    Mode::Accept => {
+                        let mut headers = reqwest::header::HeaderMap::new();
+                        for (name, value) in &parts.headers {
+                            headers.insert(
+                                reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap(),
+                                reqwest::header::HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+                            );
+                        }
+                        s.applied.push(Applied {
+                            key,
+                            path: parts.uri.path().to_owned(),
+                            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                            headers,
+                        });
+                        axum::http::StatusCode::CREATED.into_response()
+                    }
+                }
+            },
+        );
+        let app = app.with_state(state);
+        self.task = Some(tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        }));
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        self.state.lock().mode = Some(mode);
+    }
+
+    /// Stops listening: calls now fail with "connection refused".
+    pub async fn down(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn up(&mut self) {
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        };
+        self.serve(listener);
+    }
+
+    pub fn applied(&self) -> Vec<Applied> {
+        self.state.lock().applied.clone()
+    }
+
+    /// (calls received, calls that repeated an applied key)
+    pub fn counts(&self) -> (u64, u64) {
+        let s = self.state.lock();
+        (s.calls, s.repeats)
+    }
+}
+
+/// Polls `check` every 100 ms until it holds, failing with `what` after `within`.
+pub async fn eventually<F, Fut>(within: std::time::Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + within;
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }

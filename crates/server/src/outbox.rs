@@ -1,0 +1,160 @@
+//! `/v1/outbox`: inspect outbound messages and replay dead letters.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::ingest::{parse_json, require_json};
+use crate::routes::{authorize, body};
+use crate::{ApiError, App};
+
+const STATUSES: [&str; 3] = ["pending", "delivered", "dead"];
+
+/// `GET /v1/outbox?status=&connection=&tenant=&cursor=&limit=`
+pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let status = params.get("status").cloned();
+    if let Some(s) = status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_status",
+            format!("`{s}` is not an outbox status; one of {}.", STATUSES.join(", ")),
+        )
+        .field("status"));
+    }
+    if let Some(c) = params.get("connection")
+        && !app.config.connections.keys().any(|k| k.as_str() == c)
+    {
+        return Err(ApiError::not_found("connection", c).field("connection"));
+    }
+    let limit = match params.get("limit") {
+        None => 100,
+        Some(raw) => raw.parse::<usize>().ok().filter(|l| (1..=1000).contains(l)).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_limit", "limit is a whole number from 1 to 1000.").field("limit")
+        })?,
+    };
+    let after = match params.get("cursor") {
+        None => 0,
+        Some(raw) => raw.parse::<u64>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "cursor is the `next` value of the previous page.",
+            )
+            .field("cursor")
+        })?,
+    };
+    let store = app.store.clone();
+    let (connection, tenant) = (params.get("connection").cloned(), params.get("tenant").cloned());
+    let items =
+        tokio::task::spawn_blocking(move || store.outbox(status.as_deref(), connection.as_deref(), tenant.as_deref(), after, limit + 1))
+            .await
+            .map_err(|_| ApiError::internal())??;
+    let (items, next) = if items.len() > limit {
+        let page = items[..limit].to_vec();
+        let next = page.last().map(|m| m.id.to_string());
+        (page, next)
+    } else {
+        (items, None)
+    };
+    Ok(Json(json!({ "items": items, "next": next })).into_response())
+}
+
+fn message_id(raw: &str) -> Result<u64, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+            format!("`{raw}` is not an outbox message id."),
+        )
+        .field("id")
+    })
+}
+
+/// `GET /v1/outbox/{id}`
+pub async fn get_one(State(app): State<App>, headers: HeaderMap, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let id = message_id(&raw)?;
+    let store = app.store.clone();
+    let message = tokio::task::spawn_blocking(move || store.outbox_message(id))
+        .await
+        .map_err(|_| ApiError::internal())??
+        .ok_or_else(|| ApiError::not_found("outbox message", &raw))?;
+    Ok(Json(message).into_response())
+}
+
+/// `POST /v1/outbox/{id}/replay`: one dead letter back to pending.
+pub async fn replay_one(State(app): State<App>, headers: HeaderMap, Path(raw): Path<String>) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let id = message_id(&raw)?;
+    let store = app.store.clone();
+    let message = tokio::task::spawn_blocking(move || store.outbox_message(id))
+        .await
+        .map_err(|_| ApiError::internal())??
+        .ok_or_else(|| ApiError::not_found("outbox message", &raw))?;
+    if message.status != "dead" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_a_dead_letter",
+            format!(
+                "Message {id} is `{}`; only dead letters can be replayed. Hint: pending messages are retried on their own.",
+                message.status
+            ),
+        ));
+    }
+    let replayed = app
+        .store
+        .replay(store::ReplayFilter {
+            ids: vec![id],
+            ..Default::default()
+        })
+        .await?;
+    tracing::info!(message = id, "Dead letter replayed.");
+    Ok(Json(json!({ "replayed": replayed })).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    /// Only these messages (all dead letters matching the other filters when empty).
+    #[serde(default)]
+    ids: Vec<u64>,
+    #[serde(default)]
+    connection: Option<String>,
+    #[serde(default)]
+    tenant: Option<String>,
+}
+
+/// `POST /v1/outbox/replay` `{ids?, connection?, tenant?}`: dead letters back to pending.
+pub async fn replay(State(app): State<App>, headers: HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let bytes = body(bytes)?;
+    let request: ReplayRequest = if bytes.is_empty() {
+        ReplayRequest::default()
+    } else {
+        require_json(&headers)?;
+        parse_json(&bytes)?
+    };
+    if let Some(c) = &request.connection
+        && !app.config.connections.keys().any(|k| k.as_str() == c)
+    {
+        return Err(ApiError::not_found("connection", c).field("connection"));
+    }
+    let replayed = app
+        .store
+        .replay(store::ReplayFilter {
+            ids: request.ids,
+            connection: request.connection,
+            tenant: request.tenant,
+        })
+        .await?;
+    tracing::info!(count = replayed.len(), "Dead letters replayed.");
+    Ok(Json(json!({ "replayed": replayed })).into_response())
+}
