@@ -24,6 +24,7 @@ impl Order {
             cancel_reason: None,
             created_at: at,
             updated_at: at,
+            data_as_of: at,
             version: seq,
         }
     }
@@ -37,7 +38,10 @@ impl Order {
             self.updated_at = at;
         }
         match body {
+            // Late copies of older data are recorded, not applied.
+            EventBody::OrderCreated(_) | EventBody::OrderUpdated(_) if at < self.data_as_of => {}
             EventBody::OrderCreated(data) | EventBody::OrderUpdated(data) => {
+                self.data_as_of = at;
                 let id = self.id.clone();
                 self.data = data.clone();
                 // The canonical id never changes; the sender's id becomes an alias.
@@ -196,6 +200,22 @@ mod tests {
         );
         assert_eq!(order.status, OrderStatus::Shipped, "a shipped order cannot be cancelled");
         assert_eq!(order.version, 5);
+    }
+
+    #[test]
+    fn an_older_update_arriving_late_does_not_replace_newer_data() {
+        let id = OrderId::parse("SO-3").unwrap();
+        let mut order = Order::new(id, TenantId::parse("acme").unwrap(), data("SO-3"), at("2026-05-15T10:00:00Z"), 1);
+        let mut newer = data("SO-3");
+        newer.po_number = Some("PO-NEW".into());
+        order.apply(&EventBody::OrderUpdated(newer), at("2026-05-15T10:10:00Z"), 2);
+        let mut older = data("SO-3");
+        older.po_number = Some("PO-OLD".into());
+        older.payment_state = PaymentState::Pending;
+        order.apply(&EventBody::OrderUpdated(older), at("2026-05-15T10:05:00Z"), 3);
+        assert_eq!(order.data.po_number.as_deref(), Some("PO-NEW"));
+        assert_eq!(order.status, OrderStatus::Open, "the stale copy's payment hold is not applied");
+        assert_eq!((order.version, order.data_as_of), (3, at("2026-05-15T10:10:00Z")));
     }
 
     #[test]

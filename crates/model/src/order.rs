@@ -310,6 +310,11 @@ pub struct Order {
     pub cancel_reason: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the order data shown was current at its source (the storefront's
+    /// `updated_at` / `X-Shopify-Triggered-At`). An `order.updated` older than
+    /// this arrived late and is kept in the log but not applied: the newer
+    /// state wins whatever the arrival order.
+    pub data_as_of: Timestamp,
     /// Sequence number of the last event applied.
     pub version: u64,
 }

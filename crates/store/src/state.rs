@@ -68,6 +68,9 @@ pub(crate) struct OrderSlot {
     /// Unix microseconds of the first and the latest event.
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the order data in force was current at its source (see
+    /// [`model::order::Order::data_as_of`]): older updates do not replace it.
+    data_at: i64,
     /// Lines (interned SKU, units) in `State::lines`, for allocations.
     lines: (u32, u16),
 }
@@ -406,6 +409,7 @@ impl State {
             node: NONE,
             created_at: at,
             updated_at: at,
+            data_at: at,
             lines: (0, 0),
         });
         self.customer_next.push([NONE, NONE]);
@@ -461,6 +465,12 @@ impl State {
                     self.add_key(tenant, Key::Order, po, slot);
                     self.add_key(tenant, Key::Po, po, slot);
                 }
+                // A stale copy (an orders/updated that arrived after a newer
+                // one) leaves the newer data's lines and hold in force.
+                if at < self.orders[slot as usize].data_at {
+                    return;
+                }
+                self.orders[slot as usize].data_at = at;
                 let customer = &data.customer;
                 if self.customer_next[slot as usize] == [NONE, NONE] {
                     self.add_customer(tenant, 0, customer.email.as_deref(), slot);

@@ -320,6 +320,61 @@ async fn shopify_webhook_verifies_hmac_and_dedupes() {
     assert_eq!(order["id"], value["id"].to_string());
 }
 
+/// Shopify retries and parallel deliveries reorder webhooks: an
+/// orders/updated triggered earlier but delivered later is kept in the log
+/// and does not replace the newer state.
+#[tokio::test]
+async fn an_out_of_order_shopify_update_does_not_win() {
+    let h = start().await;
+    let mut order: Value = serde_json::from_slice(&fixture_order()).unwrap();
+    let post = |topic: &'static str, body: Vec<u8>, id: &'static str, at: &'static str| {
+        h.client
+            .post(format!("{}/webhooks/shopify/shop", h.base))
+            .header("content-type", "application/json")
+            .header("x-shopify-topic", topic)
+            .header("x-shopify-hmac-sha256", shopify_hmac(SHOP_SECRET, &body))
+            .header("x-shopify-webhook-id", id)
+            .header("x-shopify-triggered-at", at)
+            .header("x-shopify-shop-domain", "acme.myshopify.com")
+            .body(body)
+            .send()
+    };
+    let created = post("orders/create", serde_json::to_vec(&order).unwrap(), "wh-c", "2026-05-15T10:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    order["note"] = json!("newer: leave at the back door");
+    order["updated_at"] = json!("2026-05-15T10:10:00Z");
+    let newer = post(
+        "orders/updated",
+        serde_json::to_vec(&order).unwrap(),
+        "wh-new",
+        "2026-05-15T10:10:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(newer.status(), 200);
+    order["note"] = json!("older: ring the bell");
+    order["updated_at"] = json!("2026-05-15T10:05:00Z");
+    let older = post(
+        "orders/updated",
+        serde_json::to_vec(&order).unwrap(),
+        "wh-old",
+        "2026-05-15T10:05:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        older.status(),
+        200,
+        "a late webhook is still accepted, so Shopify stops retrying it"
+    );
+    assert_eq!(h.events(), 3, "and kept in the log");
+    let (_, shown) = h.get(format!("/v1/orders/{}", order["id"])).await;
+    assert_eq!(shown["data_as_of"], "2026-05-15T10:10:00Z");
+    assert_eq!(shown["note"], "newer: leave at the back door", "{shown}");
+}
+
 #[tokio::test]
 async fn wms_webhook_needs_a_signature_and_moves_the_order() {
     let h = start().await;
