@@ -64,6 +64,21 @@ pub enum Which {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// Connectors: signed Shopify webhooks accepted per second from concurrent
+    /// senders, and the outbox's dispatch rate to a receiver on loopback.
+    Connectors {
+        /// Seconds of webhook load.
+        #[arg(long, default_value_t = 10)]
+        webhook_seconds: u64,
+        /// Concurrent webhook senders.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Outbound messages dispatched.
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Opens a data directory and reports start-up time and memory (used by `ingest`).
     #[command(hide = true)]
     Restore {
@@ -134,6 +149,12 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             let _ = std::fs::remove_dir_all(&temp);
             Ok(())
         }
+        Which::Connectors {
+            webhook_seconds,
+            clients,
+            messages,
+            dir,
+        } => crate::bench_connectors::run(webhook_seconds, clients, messages, dir).await,
         Which::Edi { orders, rounds } => {
             let report = edi_throughput(orders, rounds)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -154,13 +175,13 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
     }
 }
 
-fn tempdir(dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+pub(crate) fn tempdir(dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("crossdock-bench-{}", uuid::Uuid::now_v7())));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }
 
-fn machine() -> serde_json::Value {
+pub(crate) fn machine() -> serde_json::Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
         s.lines()
             .find(|l| l.starts_with("model name"))
@@ -253,7 +274,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn latency_figures(mut latencies: Vec<f64>) -> serde_json::Value {
+pub(crate) fn latency_figures(mut latencies: Vec<f64>) -> serde_json::Value {
     latencies.sort_by(f64::total_cmp);
     json!({
         "p50_ms": percentile(&latencies, 0.50) * 1e3,
@@ -849,7 +870,7 @@ fn edi_throughput(orders: usize, rounds: usize) -> anyhow::Result<serde_json::Va
 const BENCH_KEY: &str = "bench-admin-key";
 
 /// One tenant and the bench admin key, with the store in `dir`.
-fn bench_config(dir: &Path) -> server::Config {
+pub(crate) fn bench_config(dir: &Path) -> server::Config {
     let mut config = server::Config::default();
     config.server.data_dir = dir.to_path_buf();
     config.server.admin_key = Some(server::Secret::generated(BENCH_KEY.into()));
@@ -860,14 +881,14 @@ fn bench_config(dir: &Path) -> server::Config {
 }
 
 /// A server on a free loopback port, stopped (drained, log flushed) on `stop`.
-struct BenchServer {
-    addr: std::net::SocketAddr,
+pub(crate) struct BenchServer {
+    pub(crate) addr: std::net::SocketAddr,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl BenchServer {
-    async fn start(app: server::App) -> anyhow::Result<BenchServer> {
+    pub(crate) async fn start(app: server::App) -> anyhow::Result<BenchServer> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
@@ -877,7 +898,7 @@ impl BenchServer {
         Ok(BenchServer { addr, stop, task })
     }
 
-    async fn stop(self) -> anyhow::Result<()> {
+    pub(crate) async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         Ok(self.task.await??)
     }

@@ -1,6 +1,7 @@
 //! The `crossdock` binary.
 
 mod bench;
+mod bench_connectors;
 mod demo;
 mod edi;
 mod replay;

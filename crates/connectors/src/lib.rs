@@ -6,6 +6,7 @@
 //! the connector; what comes back is ready for the event log. Keeping the
 //! wire shapes here is what lets the domain (`model`, `engine`) never see one.
 
+pub mod carrier;
 mod de;
 pub mod edi;
 pub mod helpdesk;

@@ -6,6 +6,7 @@
 //! `updated_at`, so a redelivered webhook is a no-op while a later change of
 //! the same ticket is a new event.
 
+pub mod sink;
 mod wire;
 
 #[cfg(test)]

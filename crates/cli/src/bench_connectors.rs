@@ -1,0 +1,197 @@
+//! `crossdock bench connectors`: Shopify webhooks accepted per second from
+//! concurrent senders, and the outbox's dispatch rate to a local receiver.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::bench::{BenchServer, latency_figures, machine, tempdir};
+
+pub async fn run(webhook_seconds: u64, clients: usize, messages: usize, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let temp = tempdir(dir)?;
+    let mut report = json!({ "machine": machine() });
+    let webhooks = shopify_webhooks(&temp.join("webhooks"), Duration::from_secs(webhook_seconds), clients).await?;
+    eprintln!("shopify webhooks: {webhooks}");
+    report["shopify_webhooks"] = webhooks;
+    let outbox = dispatch(&temp.join("outbox"), messages).await?;
+    eprintln!("outbox dispatch: {outbox}");
+    report["outbox_dispatch"] = outbox;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    let _ = std::fs::remove_dir_all(&temp);
+    Ok(())
+}
+
+/// Signed `orders/create` webhooks from the storefront simulator, each a
+/// distinct order, posted by `clients` concurrent senders.
+async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize) -> anyhow::Result<serde_json::Value> {
+    // Enough distinct orders for 20,000/s over the run.
+    let wanted = (duration.as_secs() as usize * 20_000).max(10_000);
+    let sim = sim::SimConfig::demo(11, wanted);
+    let generated = Instant::now();
+    let deliveries: Arc<Vec<sim::Delivery>> = Arc::new(
+        sim::scenario(&sim)
+            .filter(|d| d.system == sim::System::Storefront && d.header("X-Shopify-Topic") == Some("orders/create"))
+            .take(wanted)
+            .collect(),
+    );
+    eprintln!(
+        "generated {} webhooks in {:.1}s",
+        deliveries.len(),
+        generated.elapsed().as_secs_f64()
+    );
+    let config = crate::demo::demo_config(&sim, "bench-admin-key", dir.to_path_buf(), "127.0.0.1:0".parse()?)?;
+    let app = server::App::open(config)?;
+    let store = app.store.clone();
+    let running = BenchServer::start(app).await?;
+    let addr = running.addr;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, next, deliveries) = (client.clone(), next.clone(), deliveries.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0u64;
+            while Instant::now() < deadline {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(d) = deliveries.get(n) else { break };
+                let mut request = client.post(format!("http://{addr}{}", d.path)).body(d.body.clone());
+                for (k, v) in &d.headers {
+                    request = request.header(k, v);
+                }
+                let t = Instant::now();
+                let response = request.send().await?;
+                let ok = response.status().is_success();
+                let _ = response.bytes().await;
+                if ok {
+                    latencies.push(t.elapsed().as_secs_f64());
+                } else {
+                    failures += 1;
+                }
+            }
+            anyhow::Ok((latencies, failures))
+        }));
+    }
+    let (mut latencies, mut failures) = (Vec::new(), 0);
+    for task in tasks {
+        let (l, f) = task.await??;
+        latencies.extend(l);
+        failures += f;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    running.stop().await?;
+    let stored = store.event_count()?;
+    let accepted = latencies.len();
+    let mut out = json!({
+        "clients": clients,
+        "accepted": accepted,
+        "failed": failures,
+        "seconds": seconds,
+        "accepted_per_sec": accepted as f64 / seconds,
+        "events_stored": stored,
+    });
+    out.as_object_mut()
+        .unwrap()
+        .extend(latency_figures(latencies).as_object().unwrap().clone());
+    anyhow::ensure!(
+        stored as usize >= accepted,
+        "{accepted} webhooks acknowledged but only {stored} events stored"
+    );
+    Ok(out)
+}
+
+/// `messages` waves over 1,000 subjects enqueued at once, delivered to a
+/// receiver on loopback by one connection's dispatcher (concurrency 32).
+async fn dispatch(dir: &Path, messages: usize) -> anyhow::Result<serde_json::Value> {
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = received.clone();
+    let target = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::Relaxed);
+            axum::http::StatusCode::CREATED
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let target_url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, target).await });
+
+    let mut config = crate::bench::bench_config(dir);
+    let mut erp: server::config::ConnectionConfig = toml_connection(&target_url)?;
+    erp.dispatch.concurrency = 32;
+    erp.dispatch.rate_per_second = 1e9;
+    config.connections.insert(model::ConnectionId::parse("erp")?, erp);
+    let app = server::App::open(config)?;
+    let store = app.store.clone();
+    // Enqueue before the dispatcher starts, so the rate is dispatch alone.
+    for chunk in (0..messages).collect::<Vec<_>>().chunks(1000) {
+        let batch = chunk.iter().map(|&i| wave(i)).collect::<anyhow::Result<Vec<_>>>()?;
+        store.append_with(vec![], None, batch).await?;
+    }
+    let started = Instant::now();
+    let running = BenchServer::start(app).await?;
+    let deadline = started + Duration::from_secs(600);
+    loop {
+        let left = store
+            .outbox_depths()?
+            .iter()
+            .filter(|d| d.status == "pending")
+            .map(|d| d.count)
+            .sum::<u64>();
+        if left == 0 {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{left} messages still pending after 600 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    running.stop().await?;
+    let calls = received.load(Ordering::Relaxed);
+    anyhow::ensure!(calls >= messages, "{messages} messages settled but the receiver saw {calls} calls");
+    Ok(json!({
+        "messages": messages,
+        "subjects": 1000,
+        "concurrency": 32,
+        "seconds": seconds,
+        "delivered_per_sec": messages as f64 / seconds,
+        "receiver_calls": calls,
+    }))
+}
+
+fn toml_connection(base_url: &str) -> anyhow::Result<server::config::ConnectionConfig> {
+    let text = format!("kind = \"erp\"\ntenant = \"bench\"\nbase_url = \"{base_url}\"\n");
+    Ok(toml::from_str(&text)?)
+}
+
+fn wave(i: usize) -> anyhow::Result<store::NewMessage> {
+    use model::outbound::{Message, Wave, WaveOrder};
+    let order = format!("SO-{}", i % 1000);
+    Ok(store::NewMessage {
+        tenant: "bench".into(),
+        connection: "erp".into(),
+        subject: order.clone(),
+        message: Message::Wave(Wave {
+            wave_id: format!("W-{i}"),
+            node: model::NodeId::parse("DC-1")?,
+            release_at: None,
+            orders: vec![WaveOrder {
+                order_id: model::OrderId::parse(&order)?,
+                priority: Some(1),
+                carrier: None,
+                service: None,
+                ship_by: None,
+                lines: vec![model::ops::LineQty {
+                    sku: model::Sku::parse("SKU-1")?,
+                    quantity: model::Quantity::new(1)?,
+                }],
+            }],
+        }),
+        idempotency_key: format!("bench-wave-{i}"),
+        not_before: None,
+    })
+}
