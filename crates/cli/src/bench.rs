@@ -727,18 +727,13 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
         },
     );
     let connection = |kind, subscribe: Vec<String>, nodes: Vec<model::NodeId>| ConnectionConfig {
-        kind,
-        tenant: tenant(),
         secret: Some(server::Secret::generated("bench-secret".into())),
-        previous_secret: None,
         nodes,
-        mapping: None,
-        base_url: None,
         subscribe,
-        reconcile: None,
-        atp_buffer: 0,
-        api_token: None,
-        dispatch: Default::default(),
+        ..ConnectionConfig::new(
+            connectors::connector::Connector::with_defaults(kind).expect("no settings needed"),
+            tenant(),
+        )
     };
     config.connections.insert(
         model::ConnectionId::parse("wms")?,

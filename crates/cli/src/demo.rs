@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use connectors::connector::Connector;
 use model::node::{Capability, NodeKind};
 use model::order::OrderStatus;
 use model::tenant::ConnectionKind;
@@ -101,19 +102,11 @@ pub fn demo_config(sim: &sim::SimConfig, admin_key: &str, data_dir: PathBuf, lis
 }
 
 fn connection(kind: ConnectionKind, tenant: &TenantId, secret: Option<&str>, nodes: Vec<NodeId>) -> ConnectionConfig {
+    let connector = Connector::with_defaults(kind).expect("the demo's kinds need no settings");
     ConnectionConfig {
-        kind,
-        tenant: tenant.clone(),
         secret: secret.map(|s| Secret::generated(s.to_owned())),
-        previous_secret: None,
         nodes,
-        mapping: Some("canonical".into()),
-        base_url: None,
-        subscribe: Vec::new(),
-        reconcile: None,
-        atp_buffer: 0,
-        api_token: None,
-        dispatch: Default::default(),
+        ..ConnectionConfig::new(connector, tenant.clone())
     }
 }
 

@@ -6,7 +6,9 @@
 //! the connector; what comes back is ready for the event log. Keeping the
 //! wire shapes here is what lets the domain (`model`, `engine`) never see one.
 
+pub mod bigcommerce;
 pub mod carrier;
+pub mod connector;
 mod de;
 pub mod edi;
 pub mod helpdesk;
@@ -14,6 +16,7 @@ pub mod outbound;
 pub mod shopify;
 pub mod signature;
 pub mod wms;
+pub mod woocommerce;
 
 #[cfg(test)]
 mod testutil;

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use connectors::connector::Connector;
+use connectors::wms::mapping::Mapping;
 use model::node::{Capability, Cutoff, NodeKind};
 use model::tenant::ConnectionKind;
 use model::{ConnectionId, NodeId, TenantId};
@@ -224,10 +227,15 @@ pub struct NodeConfig {
     pub capacity_units_per_day: Option<u32>,
 }
 
+/// `[connections.X]`. `kind` picks the connector (see
+/// [`connectors::connector::Connector`]); the settings of that kind sit in the
+/// same table beside these common ones. Unknown keys are refused by the
+/// kind's settings.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConnectionConfig {
-    pub kind: ConnectionKind,
+    /// The kind and its own settings.
+    #[serde(flatten)]
+    pub connector: Connector,
     pub tenant: TenantId,
     /// Webhook signing secret (HMAC). Required for inbound webhooks.
     #[serde(default)]
@@ -238,9 +246,6 @@ pub struct ConnectionConfig {
     /// Nodes this connection reports for (WMS); events for other nodes are refused.
     #[serde(default)]
     pub nodes: Vec<NodeId>,
-    /// `canonical` or a path to a mapping file.
-    #[serde(default)]
-    pub mapping: Option<String>,
     /// Base URL for outbound calls.
     #[serde(default)]
     pub base_url: Option<String>,
@@ -261,6 +266,10 @@ pub struct ConnectionConfig {
     /// How outbound messages are delivered to `base_url`.
     #[serde(default)]
     pub dispatch: DispatchConfig,
+    /// The vendor mapping of a `wms` connection, loaded from its `mapping`
+    /// file by [`Config::load_mappings`].
+    #[serde(skip)]
+    pub mapping: Option<Arc<Mapping>>,
 }
 
 /// `[connections.X.dispatch]`: retries, limits and the circuit breaker of
@@ -353,6 +362,28 @@ impl ReconcileConfig {
 }
 
 impl ConnectionConfig {
+    /// A connection of `connector`'s kind for `tenant`, with everything else at its default.
+    pub fn new(connector: Connector, tenant: TenantId) -> Self {
+        ConnectionConfig {
+            connector,
+            tenant,
+            secret: None,
+            previous_secret: None,
+            nodes: Vec::new(),
+            base_url: None,
+            subscribe: Vec::new(),
+            atp_buffer: 0,
+            reconcile: None,
+            api_token: None,
+            dispatch: DispatchConfig::default(),
+            mapping: None,
+        }
+    }
+
+    pub fn kind(&self) -> ConnectionKind {
+        self.connector.kind()
+    }
+
     /// Secrets accepted for inbound signatures, current first.
     pub fn secrets(&self) -> Vec<&[u8]> {
         [&self.secret, &self.previous_secret]
@@ -401,7 +432,28 @@ impl Config {
             config.server.data_dir = dir.clone();
         }
         config.validate()?;
+        let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+        config.load_mappings(base)?;
         Ok(config)
+    }
+
+    /// Reads and checks the mapping file of every vendor-mapped WMS
+    /// connection not loaded yet; relative paths are relative to `base` (the
+    /// configuration file's directory).
+    pub fn load_mappings(&mut self, base: &Path) -> Result<(), ConfigError> {
+        for (id, conn) in self.connections.iter_mut() {
+            let Connector::Wms(settings) = &conn.connector else { continue };
+            let Some(file) = settings.mapping_path() else { continue };
+            if conn.mapping.is_some() {
+                continue;
+            }
+            let path = base.join(file);
+            let key = format!("connections.{id}.mapping");
+            let text = std::fs::read_to_string(&path).map_err(|e| config_error(&key, format!("cannot read {}: {e}", path.display())))?;
+            let mapping = Mapping::parse(&text).map_err(|e| config_error(&key, format!("{}: {e}", path.display())))?;
+            conn.mapping = Some(Arc::new(mapping));
+        }
+        Ok(())
     }
 
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -480,8 +532,11 @@ impl Config {
                 return Err(config_error(format!("connections.{id}.atp_buffer"), "a buffer is 0 or more units"));
             }
             conn.dispatch.validate(&format!("connections.{id}.dispatch"))?;
+            if let Err((field, message)) = conn.connector.validate() {
+                return Err(config_error(format!("connections.{id}.{field}"), message));
+            }
             if let Some(r) = &conn.reconcile {
-                if conn.kind != ConnectionKind::Wms {
+                if conn.kind() != ConnectionKind::Wms {
                     return Err(config_error(
                         format!("connections.{id}.reconcile"),
                         "only a wms connection can be reconciled",
@@ -500,11 +555,7 @@ impl Config {
                     ));
                 }
             }
-            let webhook = matches!(
-                conn.kind,
-                ConnectionKind::Shopify | ConnectionKind::Wms | ConnectionKind::Helpdesk | ConnectionKind::Woocommerce
-            );
-            if webhook && conn.secret.is_none() {
+            if conn.connector.needs_webhook_secret() && conn.secret.is_none() {
                 return Err(config_error(
                     format!("connections.{id}.secret"),
                     "a webhook connection needs a signing secret",

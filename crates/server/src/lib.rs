@@ -11,6 +11,7 @@ mod metrics_setup;
 mod outbox;
 mod reconcile;
 mod routes;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,8 +35,13 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the store named by the configuration.
-    pub fn open(config: Config) -> Result<App, store::Error> {
+    /// Opens the store named by the configuration. Mapping files not loaded
+    /// yet (a configuration built in code) are read relative to the working
+    /// directory.
+    pub fn open(mut config: Config) -> Result<App, store::Error> {
+        config
+            .load_mappings(std::path::Path::new("."))
+            .map_err(|e| store::Error::Invalid(e.to_string()))?;
         let mut options = store::Options::new(&config.server.data_dir);
         options.snapshot_every = config.server.snapshot_every;
         options.coalesce_window = config.server.atp_coalesce_window.0;

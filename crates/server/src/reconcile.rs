@@ -54,7 +54,7 @@ fn wms_connection<'a>(app: &'a App, id: &str) -> Result<(&'a str, &'a Connection
     app.config
         .connections
         .iter()
-        .find(|(k, c)| k.as_str() == id && c.kind == ConnectionKind::Wms)
+        .find(|(k, c)| k.as_str() == id && c.kind() == ConnectionKind::Wms)
         .map(|(k, c)| (k.as_str(), c))
         .ok_or_else(|| ApiError::not_found("WMS connection", id).field("connection"))
 }

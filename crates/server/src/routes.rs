@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, reconcile};
+use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, reconcile, webhooks};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -50,6 +50,9 @@ pub fn routes() -> Router<App> {
         .route("/webhooks/shopify/{connection}", post(shopify_webhook))
         .route("/webhooks/wms/{connection}", post(wms_webhook))
         .route("/webhooks/helpdesk/{connection}", post(helpdesk_webhook))
+        .route("/webhooks/woocommerce/{connection}", post(webhooks::woocommerce))
+        .route("/webhooks/bigcommerce/{connection}", post(webhooks::bigcommerce))
+        .route("/webhooks/carrier/{connection}", post(webhooks::carrier))
         .route("/edi/{connection}", post(edi_inbound))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "No such endpoint. Hint: see /openapi.json.") })
 }
@@ -59,7 +62,7 @@ fn digest(s: &[u8]) -> [u8; 32] {
 }
 
 /// Whether the request carries the admin API key (constant-time compare).
-fn has_admin_key(app: &App, headers: &HeaderMap) -> bool {
+pub(crate) fn has_admin_key(app: &App, headers: &HeaderMap) -> bool {
     let Some(expected) = &app.config.server.admin_key else {
         return false;
     };
@@ -304,7 +307,7 @@ async fn stats(State(app): State<App>, headers: HeaderMap) -> Result<Response, A
 }
 
 /// Ingests what a connection sent and answers with the receipt.
-async fn from_connection(app: &App, id: &str, conn: &ConnectionConfig, events: Vec<model::Event>) -> Result<Response, ApiError> {
+pub(crate) async fn from_connection(app: &App, id: &str, conn: &ConnectionConfig, events: Vec<model::Event>) -> Result<Response, ApiError> {
     let receipt = ingest(
         app,
         events,
@@ -319,16 +322,20 @@ async fn from_connection(app: &App, id: &str, conn: &ConnectionConfig, events: V
 }
 
 /// The configured connection of the expected kind, or 404.
-fn connection<'a>(app: &'a App, id: &str, kind: model::tenant::ConnectionKind) -> Result<(&'a str, &'a ConnectionConfig), ApiError> {
+pub(crate) fn connection<'a>(
+    app: &'a App,
+    id: &str,
+    kind: model::tenant::ConnectionKind,
+) -> Result<(&'a str, &'a ConnectionConfig), ApiError> {
     app.config
         .connections
         .iter()
-        .find(|(k, c)| k.as_str() == id && c.kind == kind)
+        .find(|(k, c)| k.as_str() == id && c.kind() == kind)
         .map(|(k, c)| (k.as_str(), c))
         .ok_or_else(|| ApiError::not_found("connection", id).field("connection"))
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -396,7 +403,11 @@ async fn wms_webhook(
     let bytes = body(bytes)?;
     verify_signed(&app, &headers, conn, &bytes)?;
     require_json(&headers)?;
-    let events = connectors::wms::to_events(&bytes, id)?;
+    // A vendor-mapped WMS: its payload is mapped onto the canonical event first.
+    let events = match &conn.mapping {
+        Some(mapping) => mapping.to_events(&bytes, id)?,
+        None => connectors::wms::to_events(&bytes, id)?,
+    };
     from_connection(&app, id, conn, events).await
 }
 

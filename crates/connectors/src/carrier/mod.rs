@@ -50,6 +50,14 @@ pub enum Format {
     AfterShip,
 }
 
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Format::parse(&raw)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not a tracking format; one of {}", Format::NAMES.join(", "))))
+    }
+}
+
 impl Format {
     /// The configuration values, in the order of the variants.
     pub const NAMES: [&'static str; 3] = ["easypost", "shippo", "aftership"];

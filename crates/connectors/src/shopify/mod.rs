@@ -7,6 +7,7 @@
 //! (`#1001`) repeats across shops, so it is kept only as an alias in
 //! `external_ids`, where crossdock still resolves it.
 
+pub mod sink;
 mod wire;
 
 #[cfg(test)]
@@ -296,11 +297,14 @@ fn service_level(shipping_lines: &[wire::ShippingLine]) -> ServiceLevel {
     let Some(line) = shipping_lines.first() else {
         return ServiceLevel::Standard;
     };
-    let text = words(&format!(
-        "{} {}",
-        line.title.as_deref().unwrap_or(""),
-        line.code.as_deref().unwrap_or("")
-    ));
+    service_level_named(line.title.as_deref().unwrap_or(""), line.code.as_deref().unwrap_or(""))
+}
+
+/// The service level named by a shipping method's title and code. The other
+/// storefronts (WooCommerce, BigCommerce) name their methods in free text
+/// too, so they read them the same way.
+pub(crate) fn service_level_named(title: &str, code: &str) -> ServiceLevel {
+    let text = words(&format!("{title} {code}"));
     let has = |phrases: &[&str]| phrases.iter().any(|p| text.contains(&format!(" {p} ")));
     if has(&["pickup", "pick up"]) {
         ServiceLevel::Pickup

@@ -3,9 +3,11 @@
 //! The server verifies `X-Crossdock-Signature` with
 //! [`signature::verify_hex_sha256`](crate::signature::verify_hex_sha256) and
 //! maps the body with [`to_events`] (one event or a JSON array of them).
-//! Vendor payloads are mapped onto the canonical WMS event by configuration
-//! before they reach this module.
+//! Vendor payloads are mapped onto the canonical WMS event by a [`mapping`]
+//! file before they reach this module; [`sink`] renders outbound messages.
 
+pub mod mapping;
+pub mod sink;
 mod wire;
 
 #[cfg(test)]

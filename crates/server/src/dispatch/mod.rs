@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use connectors::connector::Plan;
 use connectors::outbound::{Outcome, Request};
 use store::{OutboxMessage, Settlement};
 use tokio::sync::{mpsc, watch};
@@ -203,7 +204,6 @@ impl Dispatcher {
             self.in_flight.insert(message.id, ());
             let call = Call {
                 client: self.client.clone(),
-                connection_id: self.id.clone(),
                 connection: self.connection.clone(),
                 timeout: self.settings.timeout.0,
             };
@@ -338,32 +338,54 @@ impl Dispatcher {
 /// Everything one call needs, owned, so it can run on its own task.
 struct Call {
     client: reqwest::Client,
-    connection_id: String,
     connection: Arc<ConnectionConfig>,
     timeout: Duration,
 }
 
 impl Call {
     async fn make(&self, message: &OutboxMessage) -> CallResult {
-        let request = match sinks::render(&self.connection_id, &self.connection, message) {
-            Ok(request) => request,
+        let (parsed, plan) = match sinks::plan(&self.connection, message) {
+            Ok(planned) => planned,
             Err(reason) => return CallResult::Unrenderable(reason),
         };
-        let base = self.connection.base_url.as_deref().unwrap_or_default().trim_end_matches('/');
-        let builder = self.build(&format!("{base}{}", request.path), &request, message);
-        match builder.send().await {
-            Err(e) => CallResult::Transport(describe(&e)),
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                let body = response.text().await.unwrap_or_default();
-                CallResult::Answered(Outcome::classify(status, retry_after.as_deref(), &body))
+        let request = match plan {
+            Plan::Call(request) => request,
+            // Read what the target needs first (Shopify's fulfillment orders).
+            Plan::Lookup(lookup) => {
+                let (status, _, body) = match self.send(&lookup, message).await {
+                    Ok(answer) => answer,
+                    Err(transport) => return transport,
+                };
+                if !(200..300).contains(&status) {
+                    return CallResult::Answered(Outcome::classify(status, None, &String::from_utf8_lossy(&body)));
+                }
+                match self.connection.connector.complete(&parsed, &body) {
+                    Ok(request) => request,
+                    Err(e) => return CallResult::Unrenderable(e.to_string()),
+                }
             }
+        };
+        match self.send(&request, message).await {
+            Ok((status, retry_after, body)) => {
+                CallResult::Answered(Outcome::classify(status, retry_after.as_deref(), &String::from_utf8_lossy(&body)))
+            }
+            Err(transport) => transport,
         }
+    }
+
+    /// Makes one call; the status, `Retry-After` and body, or why there was no answer.
+    async fn send(&self, request: &Request, message: &OutboxMessage) -> Result<(u16, Option<String>, Vec<u8>), CallResult> {
+        let base = self.connection.base_url.as_deref().unwrap_or_default().trim_end_matches('/');
+        let builder = self.build(&format!("{base}{}", request.path), request, message);
+        let response = builder.send().await.map_err(|e| CallResult::Transport(describe(&e)))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(|e| CallResult::Transport(describe(&e)))?;
+        Ok((status, retry_after, body.to_vec()))
     }
 
     fn build(&self, url: &str, request: &Request, message: &OutboxMessage) -> reqwest::RequestBuilder {
@@ -378,7 +400,7 @@ impl Call {
             builder = builder.header(name, value);
         }
         if let Some(token) = &self.connection.api_token {
-            builder = sinks::authorize(builder, self.connection.kind, token.expose());
+            builder = sinks::authorize(builder, self.connection.kind(), token.expose());
         }
         if let Some(body) = &request.body {
             let bytes = body.to_string().into_bytes();

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use connectors::connector::Connector;
 use model::node::NodeKind;
 use model::tenant::ConnectionKind;
 use model::{NodeId, TenantId};
@@ -34,18 +35,9 @@ pub fn node() -> NodeConfig {
 /// A connection of tenant `acme`, everything optional left out.
 pub fn connection(kind: ConnectionKind, secret: Option<&str>, nodes: &[&str]) -> ConnectionConfig {
     ConnectionConfig {
-        kind,
-        tenant: acme(),
         secret: secret.map(|s| Secret::generated(s.into())),
-        previous_secret: None,
         nodes: nodes.iter().map(|n| NodeId::parse(n).unwrap()).collect(),
-        mapping: None,
-        base_url: None,
-        subscribe: vec![],
-        reconcile: None,
-        atp_buffer: 0,
-        api_token: None,
-        dispatch: Default::default(),
+        ..ConnectionConfig::new(Connector::with_defaults(kind).expect("a kind with default settings"), acme())
     }
 }
 
