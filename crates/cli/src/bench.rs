@@ -79,6 +79,16 @@ pub enum Which {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Sourcing: exact and heuristic solver latency (20 and 200 nodes × 8
+    /// lines) and the heuristic's cost gap to the optimum against baselines.
+    Sourcing {
+        /// Generated instances per latency figure.
+        #[arg(long, default_value_t = 500)]
+        instances: usize,
+        /// Instances in the quality comparison.
+        #[arg(long, default_value_t = 200)]
+        quality_instances: usize,
+    },
     /// Opens a data directory and reports start-up time and memory (used by `ingest`).
     #[command(hide = true)]
     Restore {
@@ -155,6 +165,22 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             messages,
             dir,
         } => crate::bench_connectors::run(webhook_seconds, clients, messages, dir).await,
+        Which::Sourcing {
+            instances,
+            quality_instances,
+        } => {
+            let config = engine::sourcing::BenchConfig {
+                instances,
+                quality_instances,
+                ..Default::default()
+            };
+            let report = engine::sourcing::bench(&config);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "machine": machine(), "sourcing": report }))?
+            );
+            Ok(())
+        }
         Which::Edi { orders, rounds } => {
             let report = edi_throughput(orders, rounds)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -724,6 +750,8 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
             capabilities: vec![],
             cutoffs: vec![],
             capacity_units_per_day: None,
+            handling_cost: None,
+            package_cost: None,
         },
     );
     let connection = |kind, subscribe: Vec<String>, nodes: Vec<model::NodeId>| ConnectionConfig {

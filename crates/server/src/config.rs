@@ -225,6 +225,13 @@ pub struct NodeConfig {
     pub cutoffs: Vec<Cutoff>,
     #[serde(default)]
     pub capacity_units_per_day: Option<u32>,
+    /// Planning cost of picking and packing one package here (default 1.0).
+    #[serde(default)]
+    pub handling_cost: Option<f64>,
+    /// Planning cost of one package from here: box and the carrier's base
+    /// rate (default 6.0).
+    #[serde(default)]
+    pub package_cost: Option<f64>,
 }
 
 /// `[connections.X]`. `kind` picks the connector (see

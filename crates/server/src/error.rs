@@ -81,6 +81,18 @@ impl From<model::Error> for ApiError {
     }
 }
 
+impl From<engine::Error> for ApiError {
+    fn from(e: engine::Error) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: e.code(),
+            message: e.to_string(),
+            field: e.field().map(str::to_owned),
+            details: None,
+        }
+    }
+}
+
 impl From<store::Error> for ApiError {
     fn from(e: store::Error) -> Self {
         use store::Error as E;

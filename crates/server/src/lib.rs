@@ -9,6 +9,7 @@ mod ingest;
 mod inventory;
 mod metrics_setup;
 mod outbox;
+mod plan;
 mod reconcile;
 mod routes;
 mod webhooks;

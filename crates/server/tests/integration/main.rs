@@ -4,6 +4,7 @@
 mod api;
 mod connectors;
 mod outbox;
+mod plan;
 mod reconcile;
 mod reservations;
 mod support;

@@ -29,6 +29,8 @@ pub fn node() -> NodeConfig {
         capabilities: vec![],
         cutoffs: vec![],
         capacity_units_per_day: None,
+        handling_cost: None,
+        package_cost: None,
     }
 }
 
