@@ -78,6 +78,8 @@ pub fn demo_config(sim: &sim::SimConfig, admin_key: &str, data_dir: PathBuf, lis
                 capabilities: vec![Capability::Hazmat, Capability::GiftWrap, Capability::International],
                 cutoffs: Vec::new(),
                 capacity_units_per_day: Some(5_000),
+                handling_cost: None,
+                package_cost: None,
             },
         );
         config.connections.insert(
