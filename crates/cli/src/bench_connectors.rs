@@ -42,7 +42,7 @@ async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize) -> any
         deliveries.len(),
         generated.elapsed().as_secs_f64()
     );
-    let config = crate::demo::demo_config(&sim, "bench-admin-key", dir.to_path_buf(), "127.0.0.1:0".parse()?)?;
+    let config = crate::demo::demo_config(&sim, "bench-admin-key", dir.to_path_buf(), "127.0.0.1:0".parse()?, None)?;
     let app = server::App::open(config)?;
     let store = app.store.clone();
     let running = BenchServer::start(app).await?;

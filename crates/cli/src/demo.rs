@@ -43,7 +43,15 @@ fn parse_span(raw: &str) -> Result<Duration, String> {
 
 /// The demo network: one tenant, two DCs with their own WMS, a storefront,
 /// an ERP and a helpdesk, with the simulators' secrets.
-pub fn demo_config(sim: &sim::SimConfig, admin_key: &str, data_dir: PathBuf, listen: SocketAddr) -> anyhow::Result<Config> {
+/// With `shop_api`, the store's Admin API (the demo's stand-in) receives
+/// every stock change as Shopify `inventory_levels/set` calls through the outbox.
+pub fn demo_config(
+    sim: &sim::SimConfig,
+    admin_key: &str,
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    shop_api: Option<&str>,
+) -> anyhow::Result<Config> {
     let mut config = Config::default();
     config.server.listen = listen;
     config.server.data_dir = data_dir;
@@ -87,10 +95,23 @@ pub fn demo_config(sim: &sim::SimConfig, admin_key: &str, data_dir: PathBuf, lis
             connection(ConnectionKind::Wms, &tenant, Some(&site.secret), vec![node]),
         );
     }
-    config.connections.insert(
-        ConnectionId::parse(&sim.shop.connection)?,
-        connection(ConnectionKind::Shopify, &tenant, Some(&sim.shop.secret), Vec::new()),
-    );
+    let mut shop = connection(ConnectionKind::Shopify, &tenant, Some(&sim.shop.secret), Vec::new());
+    if let Some(api) = shop_api {
+        // Shopify's ids for the demo's locations and inventory items.
+        let mut sink = connectors::shopify::sink::SinkConfig::default();
+        for (i, node) in config.nodes.keys().enumerate() {
+            sink.locations.insert(node.clone(), 655_441_491 + i as u64);
+        }
+        for (i, item) in sim::catalog(sim).iter().enumerate() {
+            sink.inventory_items.insert(item.sku.clone(), 808_950_810 + i as u64);
+        }
+        shop.connector = Connector::Shopify(sink);
+        shop.base_url = Some(api.to_owned());
+        shop.api_token = Some(Secret::generated("shpat_demo".into()));
+        shop.subscribe = vec!["inventory.atp_changed".into()];
+        shop.atp_buffer = 2;
+    }
+    config.connections.insert(ConnectionId::parse(&sim.shop.connection)?, shop);
     config.connections.insert(
         ConnectionId::parse(&sim.helpdesk.connection)?,
         connection(ConnectionKind::Helpdesk, &tenant, Some(&sim.helpdesk.secret), Vec::new()),
@@ -128,7 +149,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         None => std::env::temp_dir().join(format!("crossdock-demo-{}", uuid::Uuid::now_v7())),
     };
     let sim_config = sim::SimConfig::demo(args.seed, args.orders);
-    let config = demo_config(&sim_config, &admin_key, data_dir.clone(), args.listen)?;
+    let (shop_api, shop_calls) = simulated_shop_api().await?;
+    let config = demo_config(&sim_config, &admin_key, data_dir.clone(), args.listen, Some(&shop_api))?;
     let app = server::App::open(config).context("opening the demo data directory")?;
     let store = app.store.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -182,7 +204,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 let rate = (stats.counters.events - last_events) as f64 / last_at.elapsed().as_secs_f64();
                 last_events = stats.counters.events;
                 last_at = Instant::now();
-                eprint!("\r{}", summary_line(&stats, rate));
+                eprint!("\r{} | shop API calls {}   ", summary_line(&stats, rate), shop_calls.load(std::sync::atomic::Ordering::Relaxed));
             }
             _ = &mut until_deadline => break,
             _ = &mut ctrl_c => break,
@@ -201,6 +223,29 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         data_dir.display()
     );
     Ok(())
+}
+
+/// The storefront's Admin API as the demo's stand-in: accepts Shopify's
+/// `inventory_levels/set` calls on loopback and counts them.
+async fn simulated_shop_api() -> anyhow::Result<(String, std::sync::Arc<std::sync::atomic::AtomicU64>)> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let calls = Arc::new(AtomicU64::new(0));
+    let counter = calls.clone();
+    let api = axum::Router::new().route(
+        "/admin/api/{version}/inventory_levels/set.json",
+        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                axum::Json(serde_json::json!({"inventory_level": body.0}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, api).await });
+    Ok((url, calls))
 }
 
 fn summary_line(stats: &store::Stats, rate: f64) -> String {
