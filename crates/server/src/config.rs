@@ -150,6 +150,10 @@ pub struct ServerConfig {
     /// Requests taking longer are answered 503 (the work already durable stays).
     #[serde(default = "default_timeout")]
     pub request_timeout: Span,
+    /// Webhooks taking longer are answered 503, inside the senders' own
+    /// budgets (Shopify waits 5 s), so they retry rather than count a timeout.
+    #[serde(default = "default_webhook_timeout")]
+    pub webhook_timeout: Span,
     /// Projection snapshot after this many events.
     #[serde(default = "default_snapshot_every")]
     pub snapshot_every: u64,
@@ -174,6 +178,9 @@ fn default_max_batch() -> usize {
 fn default_timeout() -> Span {
     Span(Duration::from_secs(30))
 }
+fn default_webhook_timeout() -> Span {
+    Span(Duration::from_secs(4))
+}
 fn default_snapshot_every() -> u64 {
     1_000_000
 }
@@ -193,6 +200,7 @@ impl Default for ServerConfig {
             max_body: default_max_body(),
             max_batch_events: default_max_batch(),
             request_timeout: default_timeout(),
+            webhook_timeout: default_webhook_timeout(),
             snapshot_every: default_snapshot_every(),
             atp_coalesce_window: default_coalesce(),
         }

@@ -76,7 +76,7 @@ impl App {
 pub fn router(app: App) -> Router {
     let max_body = app.config.server.max_body.0;
     let timeout = app.config.server.request_timeout.0;
-    routes::routes()
+    routes::routes(app.config.server.webhook_timeout.0)
         .layer(axum::middleware::from_fn(metrics_setup::track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -22,8 +22,23 @@ use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, plan, re
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
-pub fn routes() -> Router<App> {
+/// Every route. Webhooks answer within `webhook_timeout`: a sender such as
+/// Shopify gives up after 5 s and counts a failure, while a 503 in time makes
+/// it retry (anything already stored is then a duplicate).
+pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
+    let webhooks = Router::new()
+        .route("/webhooks/shopify/{connection}", post(shopify_webhook))
+        .route("/webhooks/wms/{connection}", post(wms_webhook))
+        .route("/webhooks/helpdesk/{connection}", post(helpdesk_webhook))
+        .route("/webhooks/woocommerce/{connection}", post(webhooks::woocommerce))
+        .route("/webhooks/bigcommerce/{connection}", post(webhooks::bigcommerce))
+        .route("/webhooks/carrier/{connection}", post(webhooks::carrier))
+        .route_layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            webhook_timeout,
+        ));
     Router::new()
+        .merge(webhooks)
         .route("/", get(dashboard::page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -48,12 +63,6 @@ pub fn routes() -> Router<App> {
         .route("/v1/discrepancies", get(reconcile::list_discrepancies))
         .route("/v1/discrepancies/{id}/accept", post(reconcile::accept))
         .route("/v1/discrepancies/{id}/reject", post(reconcile::reject))
-        .route("/webhooks/shopify/{connection}", post(shopify_webhook))
-        .route("/webhooks/wms/{connection}", post(wms_webhook))
-        .route("/webhooks/helpdesk/{connection}", post(helpdesk_webhook))
-        .route("/webhooks/woocommerce/{connection}", post(webhooks::woocommerce))
-        .route("/webhooks/bigcommerce/{connection}", post(webhooks::bigcommerce))
-        .route("/webhooks/carrier/{connection}", post(webhooks::carrier))
         .route("/edi/{connection}", post(edi_inbound))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "No such endpoint. Hint: see /openapi.json.") })
 }

@@ -89,20 +89,20 @@ pub fn receive(input: &[u8], ctx: &MapContext<'_>, settings: &AckSettings) -> Re
         acks.extend(verdict.acks);
         received.outcomes.extend(outcomes);
     }
-    received.ack = render::acknowledgement(&reply_envelope(&interchanges[0], settings), &ta1s, &acks)?;
+    received.ack = render::acknowledgement(&reply_envelope(&interchanges, settings), &ta1s, &acks)?;
     Ok(received)
 }
 
 /// The acknowledgement for already-read interchanges and their outcomes
 /// (the outcomes of every interchange, in order, as [`to_events`] gave them).
 pub fn acknowledge(interchanges: &[Interchange<'_>], outcomes: &[TransactionOutcome], settings: &AckSettings) -> Result<String, EdiError> {
-    let Some(first) = interchanges.first() else {
+    if interchanges.is_empty() {
         return Err(EdiError::new(
             ErrorKind::NotX12,
             Position::default(),
             "There is no interchange to acknowledge.",
         ));
-    };
+    }
     let mut rest = outcomes;
     let mut ta1s = Vec::new();
     let mut acks = Vec::new();
@@ -114,22 +114,17 @@ pub fn acknowledge(interchanges: &[Interchange<'_>], outcomes: &[TransactionOutc
         ta1s.extend(verdict.ta1);
         acks.extend(verdict.acks);
     }
-    render::acknowledgement(&reply_envelope(first, settings), &ta1s, &acks)
+    render::acknowledgement(&reply_envelope(interchanges, settings), &ta1s, &acks)
 }
 
-/// The reply goes back the way the interchange came: parties swapped,
-/// the sender's delimiters and release kept.
-fn reply_envelope(to: &Interchange<'_>, settings: &AckSettings) -> Envelope {
+/// The reply goes back the way the (first) interchange came: parties
+/// swapped, the sender's delimiters and release kept where they can carry
+/// what the reply echoes. `all` is never empty.
+fn reply_envelope(all: &[Interchange<'_>], settings: &AckSettings) -> Envelope {
+    let to = &all[0];
     let h = &to.header;
     let version = Version::from_isa12(h.version);
-    let mut delimiters = to.delimiters;
-    delimiters.repetition = match version {
-        Version::V4010 => None,
-        Version::V5010 => delimiters
-            .repetition
-            .or(Some(b'^'))
-            .filter(|r| ![delimiters.element, delimiters.component, delimiters.segment].contains(r)),
-    };
+    let delimiters = reply_delimiters(all, version);
     let party = |qualifier: &str, id: &str| PartyId::new(&isa_safe(qualifier, 2, &delimiters), &isa_safe(id, 15, &delimiters));
     Envelope {
         sender: party(h.receiver_qualifier, h.receiver_id),
@@ -137,11 +132,58 @@ fn reply_envelope(to: &Interchange<'_>, settings: &AckSettings) -> Envelope {
         interchange_control: settings.interchange_control,
         group_control: settings.group_control,
         at: settings.at,
-        version: if delimiters.repetition.is_none() { Version::V4010 } else { version },
+        version,
         delimiters,
         usage: if h.usage == "T" { Usage::Test } else { Usage::Production },
         ack_requested: false,
         line_breaks: false,
+    }
+}
+
+/// The first interchange's delimiters, each kept unless an id the 997s echo
+/// (GS01, GS06, ST01, ST02 of any interchange) holds it: a mailbag mixes
+/// delimiters, a sender may put its own component separator in a control
+/// number, and a 00501 reply to an ISA without a repetition separator needs
+/// one. A clash takes the first free spare; each list ends in a control
+/// character, which no echoed id holds, so there always is one.
+fn reply_delimiters(all: &[Interchange<'_>], version: Version) -> Delimiters {
+    let echoed: Vec<&str> = all
+        .iter()
+        .flat_map(|ix| &ix.groups)
+        .flat_map(|g| {
+            let group = g.is_identified().then_some([g.functional_id, g.control_number]);
+            let sets = g
+                .transactions
+                .iter()
+                .filter(|t| t.is_identified())
+                .flat_map(|t| [t.set_id, t.control_number]);
+            group.into_iter().flatten().chain(sets)
+        })
+        .collect();
+    let mut taken: Vec<u8> = Vec::new();
+    let mut pick = |own: Option<u8>, spares: &[u8]| {
+        let free = |b: &u8| !taken.contains(b) && !echoed.iter().any(|id| id.as_bytes().contains(b));
+        let chosen = own
+            .into_iter()
+            .chain(spares.iter().copied())
+            .find(free)
+            .unwrap_or(spares[spares.len() - 1]);
+        taken.push(chosen);
+        chosen
+    };
+    let own = all[0].delimiters;
+    let element = pick(Some(own.element), b"*|+!\x1d");
+    let segment = pick(Some(own.segment), b"~'\x1c");
+    let component = pick(Some(own.component), b">:\\\x1f");
+    let repetition = match version {
+        Version::V4010 => None,
+        Version::V5010 => Some(pick(own.repetition.or(Some(b'^')), b"^{}\x1e")),
+    };
+    Delimiters {
+        element,
+        repetition,
+        component,
+        segment,
     }
 }
 
@@ -164,10 +206,10 @@ fn isa_safe(raw: &str, width: usize, d: &Delimiters) -> String {
 /// later interchange) is rejected with a TA1, so the partner hears why.
 fn reject_unreadable(input: &[u8], error: EdiError, settings: &AckSettings) -> Result<Received, EdiError> {
     let isa_only = input.get(..error.position.offset).unwrap_or_default();
-    let Ok(mut interchanges) = read_interchanges(isa_only) else {
+    let Ok(interchanges) = read_interchanges(isa_only) else {
         return Err(error);
     };
-    let Some(first) = interchanges.first_mut() else {
+    let Some(first) = interchanges.first() else {
         return Err(error);
     };
     let ta1 = InterchangeAck {
@@ -177,7 +219,7 @@ fn reject_unreadable(input: &[u8], error: EdiError, settings: &AckSettings) -> R
         status: AckStatus::Rejected,
         note: error.kind.ta1_code().to_owned(),
     };
-    let ack = render::acknowledgement(&reply_envelope(first, settings), &[ta1], &[])?;
+    let ack = render::acknowledgement(&reply_envelope(&interchanges, settings), &[ta1], &[])?;
     Ok(Received {
         events: Vec::new(),
         outcomes: Vec::new(),

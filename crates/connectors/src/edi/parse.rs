@@ -91,9 +91,10 @@ impl<'a> Transaction<'a> {
         &self.segments[0]
     }
 
-    /// Whether an acknowledgement can name it (AK2 needs ST01 and ST02).
+    /// Whether an acknowledgement can name it (AK2 needs ST01 and ST02,
+    /// echoed as they were sent).
     pub fn is_identified(&self) -> bool {
-        !self.set_id.is_empty() && !self.control_number.is_empty()
+        is_echoable(self.set_id) && is_echoable(self.control_number)
     }
 
     /// The first problem that makes the content unreadable (a bad segment
@@ -104,10 +105,20 @@ impl<'a> Transaction<'a> {
 }
 
 impl FunctionalGroup<'_> {
-    /// Whether an acknowledgement can name it (AK1 needs GS01 and GS06).
+    /// Whether an acknowledgement can name it (AK1 needs GS01 and GS06,
+    /// echoed as they were sent).
     pub fn is_identified(&self) -> bool {
-        !self.functional_id.is_empty() && !self.control_number.is_empty()
+        is_echoable(self.functional_id) && is_echoable(self.control_number)
     }
+}
+
+/// Whether an envelope id can be echoed in an acknowledgement exactly as it
+/// was sent: present and printable ASCII. A delimiter in it is fine (the
+/// reply picks delimiters that no echoed id holds), but a control or
+/// non-ASCII character would have to be blanked out, and an AK1 or AK2 that
+/// names nothing, or something else, is no answer the partner can match.
+fn is_echoable(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 impl<'a> Interchange<'a> {
@@ -277,11 +288,15 @@ impl<'a> Builder<'a> {
         match segment.id {
             "GS" => {
                 self.close_group(None);
-                if segment.element(1).trim().is_empty() || segment.element(6).trim().is_empty() {
-                    self.problems
-                        .push(unexpected(&segment, "a GS without a functional id (GS01) or control number (GS06)"));
+                let group = open_group(segment);
+                if !group.is_identified() {
+                    self.problems.push(unexpected(
+                        &segment,
+                        "a GS whose functional id (GS01) or control number (GS06) is missing or holds a character \
+                         an acknowledgement cannot echo (a control character, non-ASCII)",
+                    ));
                 }
-                self.group = Some(open_group(segment));
+                self.group = Some(group);
             }
             "GE" => self.close_group(Some(segment)),
             "ST" => {
@@ -478,6 +493,15 @@ fn open_transaction(st: Segment<'_>) -> Transaction<'_> {
             ErrorKind::Element(fault),
             with_data_element(st.position_of(2), 329),
             format!("ST02 `{}` must be 4 to 9 characters.", tx.control_number),
+        ));
+    }
+    // Control characters are `syntax_problem`'s to report; a non-ASCII
+    // character passes the segment's syntax, but no AK2 could echo it.
+    if let Some(bad) = tx.control_number.chars().find(|c| !c.is_ascii()) {
+        tx.problems.push(EdiError::new(
+            ErrorKind::Element(ElementFault::InvalidCharacter),
+            with_data_element(st.position_of(2), 329),
+            format!("ST02 `{}` holds {bad:?}; a control number is ASCII.", tx.control_number),
         ));
     }
     // ST03 (implementation convention reference) is the last element ST has.

@@ -780,6 +780,102 @@ fn acknowledge_matches_receive() {
     assert_eq!(acks.len(), 9, "one 997 per functional group of the mailbag's eight interchanges");
 }
 
+/// The case `mutated_fixtures_never_panic` shrank to (kept in
+/// tests.proptest-regressions): bots_810_1.x12 with GS07 deleted and NULs
+/// written over GS06 and ISA01. GS06 was then a NUL, which the 997 blanked
+/// out to an AK102 of one space: an AK1 that names no group, so crossdock's
+/// own acknowledgement did not read back as one.
+#[test]
+fn a_group_control_number_no_997_can_echo_is_answered_by_the_ta1() {
+    let mut bytes = fixture("bots_810_1.x12");
+    bytes.remove(151);
+    bytes[149] = 0;
+    bytes[4] = 0;
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.starts_with("ISA*\u{0}0*"), "{text:?}");
+    assert!(
+        text.contains("\nGS*IN*0011223456*999999999*20130123*0123*\u{0}**004010~"),
+        "{text:?}"
+    );
+
+    let strict = receive(&bytes, &ctx(), &settings(Strictness::Strict)).unwrap();
+    assert!(strict.events.is_empty());
+    let gs = strict
+        .problems
+        .iter()
+        .find(|p| p.position.segment_id.as_deref() == Some("GS"))
+        .unwrap();
+    assert!(gs.message.contains("control number (GS06)"), "{gs}");
+    let (_, acks) = read_ack(&strict.ack);
+    assert!(acks.is_empty(), "no 997 for a group it cannot name: {}", strict.ack);
+    assert!(strict.ack.contains("~TA1*000000001*130123*0123*R*"), "{}", strict.ack);
+    assert!(!strict.ack.contains("AK1"), "{}", strict.ack);
+
+    let lenient = receive(&bytes, &ctx(), &settings(Strictness::Lenient)).unwrap();
+    assert!(lenient.events.is_empty(), "nothing is taken that no 997 acknowledges");
+    let (_, acks) = read_ack(&lenient.ack);
+    assert!(acks.is_empty(), "{}", lenient.ack);
+    assert!(lenient.ack.contains("~TA1*000000001*130123*0123*E*"), "{}", lenient.ack);
+}
+
+#[test]
+fn a_transaction_set_no_ak2_can_echo_is_counted_but_not_named() {
+    let text = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*CROSSDOCK      *260514*0900*U*00401*000000043*0*P*>~\
+GS*PO*BUYER*CROSSDOCK*20260514*0900*43*X*004010~\
+ST*850*0001~BEG*00*SA*PO-1**20260514~PO1*1*2*EA*9.99**VP*SKU-1~SE*4*0001~\
+ST*850*00\u{1}2~BEG*00*SA*PO-2**20260514~PO1*1*2*EA*9.99**VP*SKU-1~SE*4*00\u{1}2~\
+ST*850*00\u{e9}3~BEG*00*SA*PO-3**20260514~PO1*1*2*EA*9.99**VP*SKU-1~SE*4*00\u{e9}3~\
+GE*3*43~IEA*1*000000043~";
+    let received = receive(text.as_bytes(), &ctx(), &settings(Strictness::Lenient)).unwrap();
+    assert_eq!(received.events.len(), 1);
+    assert_eq!(order_of(&received.events[0]).order_id.as_str(), "PO-1");
+    let st02 = received.problems.iter().find(|p| p.message.contains("ST02 `00\u{e9}3`")).unwrap();
+    assert_eq!(
+        (st02.field().as_str(), st02.position.segment_index),
+        ("segment 1 (ST) element 2", Some(11))
+    );
+    let (_, acks) = read_ack(&received.ack);
+    let named: Vec<&str> = acks[0].transactions.iter().map(|t| t.control_number.as_str()).collect();
+    assert_eq!(named, ["0001"]);
+    assert_eq!(
+        (acks[0].status, acks[0].received, acks[0].accepted),
+        (AckStatus::PartiallyAccepted, 3, 1)
+    );
+}
+
+#[test]
+fn the_reply_picks_delimiters_that_no_echoed_id_holds() {
+    // A mailbag whose second interchange puts the first one's element and
+    // component separators in its GS06 and ST02.
+    let text = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*CROSSDOCK      *260514*0900*U*00401*000000043*0*P*>~\
+GS*PO*BUYER*CROSSDOCK*20260514*0900*43*X*004010~ST*850*0001~BEG*00*SA*PO-1**20260514~PO1*1*2*EA*9.99**VP*SKU-1~SE*4*0001~GE*1*43~IEA*1*000000043~\
+ISA|00|          |00|          |ZZ|BUYER          |ZZ|CROSSDOCK      |260514|0900|U|00401|000000044|0|P|:~\
+GS|PO|BUYER|CROSSDOCK|20260514|0900|4*4|X|004010~ST|850|00>2~BEG|00|SA|PO-2||20260514~PO1|1|2|EA|9.99||VP|SKU-1~SE|4|00>2~GE|1|4*4~IEA|1|000000044~";
+    let received = receive(text.as_bytes(), &ctx(), &settings(Strictness::Strict)).unwrap();
+    assert_eq!(received.events.len(), 2);
+    let (ix, acks) = read_ack(&received.ack);
+    assert_eq!(
+        (ix.delimiters.element, ix.delimiters.component, ix.delimiters.segment),
+        (b'|', b':', b'~')
+    );
+    assert_eq!(
+        (
+            acks[1].group_control_number.as_str(),
+            acks[1].transactions[0].control_number.as_str()
+        ),
+        ("4*4", "00>2")
+    );
+    assert!(acks.iter().all(|a| a.status == AckStatus::Accepted));
+
+    // A 00501 ISA without a repetition separator: the reply needs one, and not `^`.
+    let text = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*CROSSDOCK      *260514*0900*U*00501*000000045*0*P*>~\
+GS*PO*BUYER*CROSSDOCK*20260514*0900*^5*X*005010~ST*850*0001~BEG*00*SA*PO-1**20260514~PO1*1*2*EA*9.99**VP*SKU-1~SE*4*0001~GE*1*^5~IEA*1*000000045~";
+    let received = receive(text.as_bytes(), &ctx(), &settings(Strictness::Strict)).unwrap();
+    let (ix, acks) = read_ack(&received.ack);
+    assert_eq!((ix.header.version, ix.delimiters.repetition), ("00501", Some(b'{')));
+    assert_eq!(acks[0].group_control_number, "^5");
+}
+
 // --- rendering -------------------------------------------------------------
 
 fn envelope() -> Envelope {
