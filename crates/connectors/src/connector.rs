@@ -137,6 +137,10 @@ impl Connector {
             Connector::Shopify(sink) => match message {
                 // Shopify fulfils fulfillment orders: read them first.
                 Message::Fulfillment(f) => Plan::Lookup(shopify::sink::fulfillment_orders_request(sink, f)?),
+                // Shopify owns these nodes' stock: pushing it back would echo.
+                Message::AtpChanged(a) if sink.stock_from_shopify.contains(&a.node) => {
+                    Plan::Skip(format!("Shopify owns the stock of `{}` (stock_from_shopify)", a.node))
+                }
                 _ => Plan::Call(shopify::sink::render(sink, message)?),
             },
             Connector::Wms(_) => match message {
@@ -207,6 +211,8 @@ pub enum Plan {
     Call(Request),
     /// Make this read, then [`Connector::complete`] renders the call from its answer.
     Lookup(Request),
+    /// Nothing to send, for the reason given; the message is settled as done.
+    Skip(String),
 }
 
 /// crossdock's own outbound shape, for systems that speak the canonical

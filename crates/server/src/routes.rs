@@ -388,7 +388,10 @@ async fn shopify_webhook(
         .field("X-Shopify-Hmac-Sha256"));
     }
     let webhook = connectors::shopify::parse_headers(|name| header_str(&headers, name))?;
-    let events = match connectors::shopify::to_events(&webhook, &bytes, id) {
+    let connectors::connector::Connector::Shopify(settings) = &conn.connector else {
+        return Err(ApiError::internal());
+    };
+    let events = match connectors::shopify::to_events_with(&webhook, &bytes, id, settings) {
         // Shopify retries a 4xx and finally drops the subscription: a verified
         // delivery of a topic we do not handle is acknowledged and ignored.
         Err(connectors::Error::UnsupportedTopic(topic)) => {
@@ -400,6 +403,11 @@ async fn shopify_webhook(
         }
         other => other?,
     };
+    // Understood and deliberately not recorded (a fulfillment that did not
+    // ship, the echo of a stock level crossdock set): acknowledged.
+    if events.is_empty() {
+        return Ok(Json(json!({"accepted": 0, "duplicates": 0, "ignored": true})).into_response());
+    }
     from_connection(&app, id, conn, events).await
 }
 

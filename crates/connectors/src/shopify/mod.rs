@@ -1,12 +1,35 @@
-//! Shopify: `orders/*` webhooks into canonical order events.
+//! Shopify: webhooks into canonical events.
 //!
 //! The server verifies `X-Shopify-Hmac-Sha256` with
 //! [`signature::verify_shopify`](crate::signature::verify_shopify), reads the
-//! other headers with [`parse_headers`] and maps the body with [`to_events`].
+//! other headers with [`parse_headers`] and maps the body with
+//! [`to_events_with`], given the connection's [`sink::SinkConfig`] (its
+//! `locations` and `inventory_items` read backwards name crossdock's nodes and
+//! SKUs). What each topic becomes:
+//!
+//! | topic | events |
+//! |---|---|
+//! | `orders/create`, `orders/updated`, `orders/cancelled` | `order.created`, `order.updated`, `order.cancelled` |
+//! | `fulfillments/create`, `fulfillments/update` | `order.shipped` and `shipment.tracking` (see `fulfillments.rs`) |
+//! | `refunds/create` | `return.received` for what was restocked as returned (see `refunds.rs`) |
+//! | `inventory_levels/update` | `inventory.snapshot` for `stock_from_shopify` nodes only (see `inventory.rs`) |
+//!
 //! The canonical order id is Shopify's numeric order id: the display name
 //! (`#1001`) repeats across shops, so it is kept only as an alias in
-//! `external_ids`, where crossdock still resolves it.
+//! `external_ids`, where crossdock still resolves it. Fulfillments and
+//! refunds name their order by that same id (`order_id`).
+//!
+//! Event ids make a redelivery a duplicate. An order event's id is the
+//! delivery's `X-Shopify-Webhook-Id`, the same on every retry. The other
+//! topics map one delivery to several events, and two topics can report the
+//! same fact (`fulfillments/create` and `fulfillments/update` both carry a
+//! shipped fulfillment), so their ids are built from what Shopify says
+//! instead: the same fact delivered again is a duplicate, a change is a new
+//! event.
 
+mod fulfillments;
+mod inventory;
+mod refunds;
 pub mod sink;
 mod wire;
 
@@ -15,6 +38,7 @@ mod tests;
 
 use jiff::Timestamp;
 use model::event::OrderCancelled;
+use model::ops::LineQty;
 use model::order::{Address, Customer, ExternalIds, OrderData, OrderFlag, OrderLine, PaymentState, ServiceLevel};
 use model::quantity::Currency;
 use model::{Event, EventBody, Money, OrderId, Sku};
@@ -31,8 +55,18 @@ pub const TRIGGERED_AT_HEADER: &str = "X-Shopify-Triggered-At";
 pub const EVENT_ID_HEADER: &str = "X-Shopify-Event-Id";
 pub const API_VERSION_HEADER: &str = "X-Shopify-API-Version";
 
-/// The webhook topics [`to_events`] maps; subscribe a shop to these only.
-pub const TOPICS: [&str; 3] = ["orders/create", "orders/updated", "orders/cancelled"];
+/// The webhook topics [`to_events_with`] maps; subscribe a shop to these
+/// only. `inventory_levels/update` is worth subscribing to only when the
+/// connection has `stock_from_shopify` nodes; it is ignored otherwise.
+pub const TOPICS: [&str; 7] = [
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "fulfillments/create",
+    "fulfillments/update",
+    "refunds/create",
+    "inventory_levels/update",
+];
 
 /// What Shopify's headers say about one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +118,17 @@ pub fn parse_headers<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Webhoo
     })
 }
 
-/// The `orders/*` topics handled so far.
+/// The topics [`to_events_with`] maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Topic {
+    Orders(OrdersTopic),
+    /// `fulfillments/create` and `fulfillments/update` carry the same object
+    /// and are read alike: the ids, not the topic, tell a change from a repeat.
+    Fulfillments,
+    RefundsCreate,
+    InventoryLevelsUpdate,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OrdersTopic {
     Create,
@@ -92,27 +136,57 @@ enum OrdersTopic {
     Cancelled,
 }
 
-impl OrdersTopic {
+impl Topic {
     fn parse(raw: &str) -> Result<Self, Error> {
         match raw {
-            "orders/create" => Ok(OrdersTopic::Create),
-            "orders/updated" => Ok(OrdersTopic::Updated),
-            "orders/cancelled" => Ok(OrdersTopic::Cancelled),
+            "orders/create" => Ok(Topic::Orders(OrdersTopic::Create)),
+            "orders/updated" => Ok(Topic::Orders(OrdersTopic::Updated)),
+            "orders/cancelled" => Ok(Topic::Orders(OrdersTopic::Cancelled)),
+            "fulfillments/create" | "fulfillments/update" => Ok(Topic::Fulfillments),
+            "refunds/create" => Ok(Topic::RefundsCreate),
+            "inventory_levels/update" => Ok(Topic::InventoryLevelsUpdate),
             other => Err(Error::UnsupportedTopic(other.to_owned())),
         }
     }
 }
 
-/// Maps one verified delivery to canonical events: `orders/create` →
-/// `order.created`, `orders/updated` → `order.updated`, `orders/cancelled` →
-/// `order.cancelled`. Other topics are [`Error::UnsupportedTopic`]. A list is
-/// returned because later topics (fulfilments, refunds) map to several events.
+/// Maps one verified delivery to canonical events with a connection's
+/// default settings: no locations or inventory items are known, so shipments
+/// and returns carry no node and `inventory_levels/update` maps to nothing.
+/// [`to_events_with`] is the same with the connection's settings.
 pub fn to_events(webhook: &Webhook<'_>, body: &[u8], connection: &str) -> Result<Vec<Event>, Error> {
-    let event = match OrdersTopic::parse(webhook.topic)? {
-        topic @ (OrdersTopic::Create | OrdersTopic::Updated) => order_event(webhook, topic, body, connection)?,
-        OrdersTopic::Cancelled => cancelled_event(webhook, body, connection)?,
-    };
-    Ok(vec![event])
+    to_events_with(webhook, body, connection, &sink::SinkConfig::default())
+}
+
+/// Maps one verified delivery to canonical events (see the module
+/// documentation for what each topic becomes). `settings` are the Shopify
+/// connection's: its `locations` name the node of a Shopify location, its
+/// `inventory_items` the SKU of an inventory item, and its
+/// `stock_from_shopify` the nodes whose levels Shopify owns.
+///
+/// An empty list is a delivery understood and deliberately not recorded (a
+/// failed fulfillment, a refund with nothing restocked, the echo of a level
+/// crossdock set): acknowledge it, or Shopify retries. A topic not in
+/// [`TOPICS`] is [`Error::UnsupportedTopic`].
+pub fn to_events_with(webhook: &Webhook<'_>, body: &[u8], connection: &str, settings: &sink::SinkConfig) -> Result<Vec<Event>, Error> {
+    match Topic::parse(webhook.topic)? {
+        Topic::Orders(topic @ (OrdersTopic::Create | OrdersTopic::Updated)) => Ok(vec![order_event(webhook, topic, body, connection)?]),
+        Topic::Orders(OrdersTopic::Cancelled) => Ok(vec![cancelled_event(webhook, body, connection)?]),
+        Topic::Fulfillments => fulfillments::to_events(webhook, body, connection, settings),
+        Topic::RefundsCreate => refunds::to_events(webhook, body, connection, settings),
+        Topic::InventoryLevelsUpdate => inventory::to_events(webhook, body, connection, settings),
+    }
+}
+
+/// An event whose id is built from the payload rather than the delivery.
+fn event(event_id: String, connection: &str, occurred_at: Timestamp, body: EventBody) -> Event {
+    Event {
+        event_id,
+        source: connection.to_owned(),
+        tenant: None,
+        occurred_at,
+        body,
+    }
 }
 
 fn envelope(webhook: &Webhook<'_>, connection: &str, occurred_at: Timestamp, body: EventBody) -> Event {
@@ -159,8 +233,27 @@ fn cancelled_event(webhook: &Webhook<'_>, body: &[u8], connection: &str) -> Resu
 }
 
 fn order_id(raw: Option<&str>) -> Result<OrderId, Error> {
-    let id = de::required(clean(raw), "id", || "The order has no `id`.".to_owned())?;
-    de::parse_as(OrderId::parse, &id, "id")
+    order_id_at(raw, "id")
+}
+
+/// Shopify's numeric order id, which `orders/create` made the canonical id.
+fn order_id_at(raw: Option<&str>, field: &str) -> Result<OrderId, Error> {
+    let id = de::required(clean(raw), field, || format!("`{field}` is required: it names the order."))?;
+    de::parse_as(OrderId::parse, &id, field)
+}
+
+/// Units of one SKU that a fulfillment or a refund names. Like an order line
+/// it needs a SKU, which is what stock is counted by.
+fn units_of(item: &wire::ItemRef, quantity: Option<&serde_json::Number>, sku_field: &str, quantity_field: &str) -> Result<LineQty, Error> {
+    let title = item.title.as_deref().or(item.name.as_deref()).unwrap_or("untitled");
+    let sku = de::required(clean(item.sku.as_deref()), sku_field, || {
+        format!("Line item `{title}` has no SKU. Hint: give the variant a SKU in Shopify.")
+    })?;
+    let quantity = de::required(quantity, quantity_field, || format!("Line item `{title}` has no quantity."))?;
+    Ok(LineQty {
+        sku: de::parse_as(Sku::parse, &sku, sku_field)?,
+        quantity: de::positive_quantity(quantity, quantity_field)?,
+    })
 }
 
 fn order_data(order: &wire::Order) -> Result<OrderData, Error> {

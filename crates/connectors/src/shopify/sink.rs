@@ -5,7 +5,9 @@
 //! - `inventory.atp_changed` → `POST /admin/api/{version}/inventory_levels/set.json`
 //!   `{"location_id", "inventory_item_id", "available"}`: the node's ATP
 //!   becomes the location's available quantity. Setting (not adjusting) makes
-//!   a repeated call harmless and lets the newest value win.
+//!   a repeated call harmless and lets the newest value win. Nodes in
+//!   [`SinkConfig::stock_from_shopify`] are the exception: Shopify owns their
+//!   stock and crossdock reads it from `inventory_levels/update` instead.
 //! - `storefront.fulfillment` → `POST /admin/api/{version}/fulfillments.json`
 //!   `{"fulfillment": {"line_items_by_fulfillment_order", "tracking_info",
 //!   "notify_customer"}}`, which names Shopify's fulfillment orders and their
@@ -49,6 +51,12 @@ pub struct SinkConfig {
     /// SKU → Shopify inventory item id (the variant's `inventory_item_id`,
     /// not its variant id), e.g. `"SKU-1" = 808950810`.
     pub inventory_items: BTreeMap<Sku, u64>,
+    /// Nodes whose on-hand Shopify owns, e.g. retail stores selling through
+    /// Shopify POS: their `inventory_levels/update` webhooks set crossdock's
+    /// on-hand, and crossdock never sets their levels in Shopify. Each needs a
+    /// location under `locations`. Default: none, crossdock owns all stock,
+    /// and Shopify's levels (the echo of what crossdock set) are ignored.
+    pub stock_from_shopify: Vec<NodeId>,
 }
 
 impl Default for SinkConfig {
@@ -57,13 +65,16 @@ impl Default for SinkConfig {
             api_version: DEFAULT_API_VERSION.to_owned(),
             locations: BTreeMap::new(),
             inventory_items: BTreeMap::new(),
+            stock_from_shopify: Vec::new(),
         }
     }
 }
 
 impl SinkConfig {
-    /// Checks what the types cannot: the API version's form and that every
-    /// id is a real (non-zero) Shopify id. The error names the key at fault.
+    /// Checks what the types cannot: the API version's form, that every id
+    /// is a real (non-zero) Shopify id named once (webhooks are mapped back
+    /// from Shopify's ids to crossdock's names), and that every node of
+    /// `stock_from_shopify` has a location. The error names the key at fault.
     pub fn validate(&self) -> Result<(), String> {
         if !is_api_version(&self.api_version) {
             return Err(format!(
@@ -82,15 +93,52 @@ impl SinkConfig {
             .iter()
             .find(|(_, id)| **id == 0)
             .map(|(sku, _)| format!("inventory_items.{sku}"));
-        match zero_location.or(zero_item) {
-            Some(key) => Err(format!("{key}: a Shopify id is a positive number; got 0.")),
+        if let Some(key) = zero_location.or(zero_item) {
+            return Err(format!("{key}: a Shopify id is a positive number; got 0."));
+        }
+        if let Some((key, first, id)) = repeated(&self.locations) {
+            return Err(format!(
+                "locations.{key}: location {id} is already the location of node `{first}`; a Shopify location is one node."
+            ));
+        }
+        if let Some((key, first, id)) = repeated(&self.inventory_items) {
+            return Err(format!(
+                "inventory_items.{key}: inventory item {id} is already the item of SKU `{first}`; an inventory item is one SKU."
+            ));
+        }
+        match self.stock_from_shopify.iter().find(|node| !self.locations.contains_key(*node)) {
+            Some(node) => Err(format!(
+                "stock_from_shopify: node `{node}` has no Shopify location, so its levels cannot be read. Hint: add \
+                 `{} = <location_id>` under `locations`.",
+                toml_key(node.as_str())
+            )),
             None => Ok(()),
         }
+    }
+
+    /// The node at a Shopify location: the reverse of `locations`.
+    pub(super) fn node_at(&self, location_id: u64) -> Option<&NodeId> {
+        self.locations.iter().find(|(_, id)| **id == location_id).map(|(node, _)| node)
+    }
+
+    /// The SKU of a Shopify inventory item: the reverse of `inventory_items`.
+    pub(super) fn sku_of(&self, inventory_item_id: u64) -> Option<&Sku> {
+        self.inventory_items
+            .iter()
+            .find(|(_, id)| **id == inventory_item_id)
+            .map(|(sku, _)| sku)
     }
 
     fn path(&self, rest: &str) -> String {
         format!("/admin/api/{}/{rest}", self.api_version)
     }
+}
+
+/// The first key whose id an earlier key already has: (key, earlier key, id).
+fn repeated<K>(map: &BTreeMap<K, u64>) -> Option<(&K, &K, u64)> {
+    let mut seen: BTreeMap<u64, &K> = BTreeMap::new();
+    map.iter()
+        .find_map(|(key, id)| seen.insert(*id, key).map(|first| (key, first, *id)))
 }
 
 fn is_api_version(raw: &str) -> bool {
@@ -103,7 +151,8 @@ fn is_api_version(raw: &str) -> bool {
     year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) && matches!(month, "01" | "04" | "07" | "10")
 }
 
-/// Renders a message that is one Shopify call: `inventory.atp_changed`.
+/// Renders a message that is one Shopify call: `inventory.atp_changed`
+/// (refused for a node in `stock_from_shopify`, whose levels Shopify sets).
 /// A `storefront.fulfillment` needs the order's fulfillment orders first
 /// (see the module docs) and is refused here with a pointer to
 /// [`fulfillment_orders_request`] and [`render_fulfillment`]. Messages for
@@ -130,6 +179,19 @@ pub fn render(config: &SinkConfig, message: &Message) -> Result<Request, Error> 
 }
 
 fn inventory_level(config: &SinkConfig, atp: &AtpChanged) -> Result<Request, Error> {
+    if config.stock_from_shopify.contains(&atp.node) {
+        // Setting it would come back as an `inventory_levels/update` that
+        // becomes crossdock's on-hand, less what crossdock holds back: every
+        // round trip would lower the stock again.
+        return Err(Error::payload(
+            "stock_from_shopify",
+            format!(
+                "Node `{}` is in `stock_from_shopify`: Shopify owns its stock, so crossdock does not set its levels. \
+                 Hint: do not send its `inventory.atp_changed` to this connection.",
+                atp.node
+            ),
+        ));
+    }
     let location = config.locations.get(&atp.node);
     let item = config.inventory_items.get(&atp.sku);
     let (Some(location), Some(item)) = (location, item) else {
@@ -592,6 +654,55 @@ mod tests {
         );
         config.locations.insert(NodeId::parse("DC-WEST").unwrap(), 0);
         assert!(config.validate().unwrap_err().starts_with("locations.DC-WEST: "));
+    }
+
+    #[test]
+    fn stock_from_shopify_nodes_need_a_location_and_are_never_set() {
+        let mut config: SinkConfig = serde_json::from_value(json!({
+            "locations": {"DC-EAST": 905684977u64, "STORE-5TH": 487838322u64},
+            "inventory_items": {"IPOD2008GREEN": 808950810u64},
+            "stock_from_shopify": ["STORE-5TH"],
+        }))
+        .unwrap();
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.node_at(487838322).map(NodeId::as_str), Some("STORE-5TH"));
+        assert_eq!(config.node_at(1), None);
+        assert_eq!(config.sku_of(808950810).map(Sku::as_str), Some("IPOD2008GREEN"));
+        assert_eq!(config.sku_of(1), None);
+
+        // Shopify's levels there are crossdock's input; setting them would echo back.
+        let err = render(&config, &atp("IPOD2008GREEN", "STORE-5TH", 3)).unwrap_err();
+        assert_eq!(err.field().as_deref(), Some("stock_from_shopify"));
+        assert!(err.to_string().contains("Shopify owns its stock"), "{err}");
+        assert!(render(&config, &atp("IPOD2008GREEN", "DC-EAST", 3)).is_ok());
+
+        config.stock_from_shopify.push(NodeId::parse("STORE-BERLIN").unwrap());
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.starts_with("stock_from_shopify: node `STORE-BERLIN` has no Shopify location")
+                && err.contains("add `STORE-BERLIN = <location_id>` under `locations`"),
+            "{err}"
+        );
+        let err = serde_json::from_value::<SinkConfig>(json!({"stock_from_shopify": ["HAS SPACE"]})).unwrap_err();
+        assert!(err.to_string().contains("node"), "{err}");
+    }
+
+    /// Webhooks name Shopify's ids, which are read back to one node or SKU.
+    #[test]
+    fn an_id_belongs_to_one_node_or_sku() {
+        let mut config = config();
+        config.locations.insert(NodeId::parse("DC-WEST").unwrap(), 905684977);
+        assert_eq!(
+            config.validate().unwrap_err(),
+            "locations.DC-WEST: location 905684977 is already the location of node `DC-EAST`; a Shopify location is one node."
+        );
+        let mut config = self::config();
+        config.inventory_items.insert(Sku::parse("IPOD2008BLUE").unwrap(), 49148385);
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.starts_with("inventory_items.IPOD2008RED: inventory item 49148385 is already the item of SKU `IPOD2008BLUE`"),
+            "{err}"
+        );
     }
 
     #[test]

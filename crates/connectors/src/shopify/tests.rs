@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 
+use model::event::{InventorySnapshot, ReturnReceived, Shipped, TrackingUpdate};
 use model::order::{OrderData, OrderFlag, PaymentState, ServiceLevel};
-use model::{Event, EventBody};
+use model::shipment::TrackingStatus;
+use model::{Event, EventBody, NodeId};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -21,8 +23,14 @@ fn webhook(topic: &str) -> Webhook<'_> {
 
 /// The webhook body is the inner object; the fixtures are REST responses `{"order": {...}}`.
 fn order_fixture(name: &str) -> Vec<u8> {
+    serde_json::to_vec(&inner(name, "order")).unwrap()
+}
+
+/// The object under `key` in a fixture, e.g. `{"fulfillment": {...}}`.
+fn inner(name: &str, key: &str) -> Value {
     let response: Value = serde_json::from_slice(&fixture(&format!("shopify/{name}"))).unwrap();
-    serde_json::to_vec(&response["order"]).unwrap()
+    assert!(!response[key].is_null(), "{name} has no `{key}`");
+    response[key].clone()
 }
 
 fn one(topic: &str, body: &[u8]) -> Event {
@@ -379,6 +387,502 @@ fn gift_wrap_gift_message_and_po_number_come_from_attributes() {
     );
 }
 
+/// A shop whose ids come from the fixtures: Shopify's example locations
+/// (655441491 in the fulfillment and the 2026-07 level, 487838322 the "Fifth
+/// Avenue AppleStore" where the refund restocks, 905684977 in the older
+/// levels) and the inventory item of `shopify_python_api_inventory_item.json`.
+/// The store sells through Shopify POS, so Shopify owns its stock.
+fn settings() -> sink::SinkConfig {
+    let item = inner("shopify_python_api_inventory_item.json", "inventory_item");
+    let store = inner("shopify_python_api_location.json", "location");
+    let settings: sink::SinkConfig = serde_json::from_value(json!({
+        "locations": {"DC-EAST": 655441491u64, "DC-WEST": 905684977u64, "STORE-5TH": store["id"]},
+        "inventory_items": {item["sku"].as_str().unwrap(): item["id"]},
+        "stock_from_shopify": ["STORE-5TH"],
+    }))
+    .unwrap();
+    settings.validate().unwrap();
+    settings
+}
+
+fn node(raw: &str) -> Option<NodeId> {
+    Some(NodeId::parse(raw).unwrap())
+}
+
+fn events_with(topic: &str, body: &Value, settings: &sink::SinkConfig) -> Vec<Event> {
+    let events = to_events_with(&webhook(topic), &serde_json::to_vec(body).unwrap(), "shop", settings).unwrap();
+    events.iter().for_each(assert_canonical);
+    events
+}
+
+fn err_with(topic: &str, body: &Value) -> Error {
+    to_events_with(&webhook(topic), &serde_json::to_vec(body).unwrap(), "shop", &settings()).unwrap_err()
+}
+
+fn ids(events: &[Event]) -> Vec<&str> {
+    events.iter().map(|e| e.event_id.as_str()).collect()
+}
+
+fn shipped(event: &Event) -> &Shipped {
+    match &event.body {
+        EventBody::OrderShipped(s) => s,
+        other => panic!("not order.shipped: {other:?}"),
+    }
+}
+
+fn tracking(event: &Event) -> &TrackingUpdate {
+    match &event.body {
+        EventBody::ShipmentTracking(t) => t,
+        other => panic!("not shipment.tracking: {other:?}"),
+    }
+}
+
+fn returned(event: &Event) -> &ReturnReceived {
+    match &event.body {
+        EventBody::ReturnReceived(r) => r,
+        other => panic!("not return.received: {other:?}"),
+    }
+}
+
+fn snapshot(event: &Event) -> &InventorySnapshot {
+    match &event.body {
+        EventBody::InventorySnapshot(s) => s,
+        other => panic!("not inventory.snapshot: {other:?}"),
+    }
+}
+
+fn lines(lines: &[model::ops::LineQty]) -> Vec<(&str, i64)> {
+    lines.iter().map(|l| (l.sku.as_str(), l.quantity.units())).collect()
+}
+
+/// Shopify's 2026-07 fulfillment example as it is once it has shipped (the
+/// example itself is a `failure`).
+fn shipped_fulfillment() -> Value {
+    let mut body = inner("shopify_app_js_2026-07_fulfillment.json", "fulfillment");
+    body["status"] = json!("success");
+    body
+}
+
+#[test]
+fn a_successful_fulfillment_ships_the_order_from_the_mapped_node() {
+    for topic in ["fulfillments/create", "fulfillments/update"] {
+        let events = events_with(topic, &shipped_fulfillment(), &settings());
+        assert_eq!(
+            ids(&events),
+            ["shopify-fulfillment-255858046-shipped-1Z1234512345123456"],
+            "{topic}"
+        );
+        let event = &events[0];
+        assert_eq!(event.source, "shop");
+        assert_eq!(event.occurred_at, ts("2025-04-02T16:38:15Z"), "the fulfillment's created_at");
+        let s = shipped(event);
+        assert_eq!(s.order_id.as_str(), "450789469", "the id orders/create made canonical");
+        assert_eq!(s.tracking_number, "1Z1234512345123456");
+        assert_eq!(s.carrier.as_deref(), Some("USPS"));
+        assert_eq!(s.node, node("DC-EAST"), "location 655441491");
+        assert_eq!(lines(&s.lines), [("IPOD2008GREEN", 1)]);
+    }
+    let events = to_events(
+        &webhook("fulfillments/create"),
+        &serde_json::to_vec(&shipped_fulfillment()).unwrap(),
+        "shop",
+    )
+    .unwrap();
+    assert_eq!(shipped(&events[0]).node, None, "no locations configured");
+}
+
+#[test]
+fn fulfillments_that_did_not_ship_map_to_nothing() {
+    let as_sent = inner("shopify_app_js_2026-07_fulfillment.json", "fulfillment");
+    assert_eq!(as_sent["status"], "failure");
+    assert!(events_with("fulfillments/update", &as_sent, &settings()).is_empty());
+    let pending = inner("shopify_python_api_fulfillment.json", "fulfillment");
+    assert_eq!(pending["status"], "pending");
+    assert!(events_with("fulfillments/create", &pending, &settings()).is_empty());
+    for status in ["open", "cancelled", "error", "failure", "Cancelled"] {
+        let mut body = shipped_fulfillment();
+        body["status"] = json!(status);
+        body["shipment_status"] = json!("delivered");
+        assert!(events_with("fulfillments/update", &body, &settings()).is_empty(), "{status}");
+    }
+    for status in [json!("shipped"), json!(null), json!("  ")] {
+        let mut body = shipped_fulfillment();
+        body["status"] = status.clone();
+        let err = err_with("fulfillments/create", &body);
+        assert_eq!(
+            (err.code(), err.field().as_deref()),
+            ("invalid_payload", Some("status")),
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn each_tracking_number_is_a_shipment_and_the_lines_go_on_the_first() {
+    let mut body = inner("shopify_python_api_fulfillment.json", "fulfillment");
+    body["status"] = json!("success");
+    body["tracking_numbers"] = json!(["1Z2345", " 1Z2346 ", "1Z2345", null]);
+    let events = events_with("fulfillments/create", &body, &settings());
+    assert_eq!(
+        ids(&events),
+        [
+            "shopify-fulfillment-255858046-shipped-1Z2345",
+            "shopify-fulfillment-255858046-shipped-1Z2346"
+        ]
+    );
+    let (first, second) = (shipped(&events[0]), shipped(&events[1]));
+    assert_eq!(
+        (first.tracking_number.as_str(), second.tracking_number.as_str()),
+        ("1Z2345", "1Z2346")
+    );
+    assert_eq!(lines(&first.lines), [("IPOD2008GREEN", 1)]);
+    assert!(second.lines.is_empty(), "Shopify does not say which lines went in which package");
+    assert_eq!(first.carrier.as_deref(), Some("NULL-COMPANY"));
+    assert_eq!(first.node, None, "this example names no location");
+    assert_eq!(events[0].occurred_at, ts("2013-11-01T20:06:08Z"));
+
+    // Older API versions send only `tracking_number`.
+    body["tracking_numbers"] = json!(null);
+    let events = events_with("fulfillments/create", &body, &settings());
+    assert_eq!(ids(&events), ["shopify-fulfillment-255858046-shipped-1Z2345"]);
+}
+
+#[test]
+fn a_fulfillment_without_tracking_number_is_named_by_its_id() {
+    let mut body = shipped_fulfillment();
+    body["tracking_number"] = json!(null);
+    body["tracking_numbers"] = json!([]);
+    body["shipment_status"] = json!("delivered");
+    let events = events_with("fulfillments/update", &body, &settings());
+    assert_eq!(shipped(&events[0]).tracking_number, "shopify-fulfillment-255858046");
+    assert_eq!(
+        tracking(&events[1]).tracking_number,
+        "shopify-fulfillment-255858046",
+        "the status finds the package"
+    );
+}
+
+#[test]
+fn shipment_status_becomes_a_tracking_update() {
+    let cases = [
+        ("label_printed", TrackingStatus::PreTransit),
+        ("label_purchased", TrackingStatus::PreTransit),
+        ("confirmed", TrackingStatus::PreTransit),
+        ("carrier_picked_up", TrackingStatus::InTransit),
+        ("in_transit", TrackingStatus::InTransit),
+        ("out_for_delivery", TrackingStatus::OutForDelivery),
+        ("ready_for_pickup", TrackingStatus::AvailableForPickup),
+        ("attempted_delivery", TrackingStatus::Exception),
+        ("delayed", TrackingStatus::Exception),
+        ("delivered", TrackingStatus::Delivered),
+        ("picked_up", TrackingStatus::Delivered),
+        ("failure", TrackingStatus::Failure),
+        ("teleported", TrackingStatus::Unknown),
+    ];
+    for (raw, status) in cases {
+        let mut body = shipped_fulfillment();
+        body["shipment_status"] = json!(raw);
+        body["updated_at"] = json!("2025-04-03T09:00:00-05:00");
+        let events = events_with("fulfillments/update", &body, &settings());
+        assert_eq!(events.len(), 2, "{raw}");
+        assert_eq!(events[0].occurred_at, ts("2025-04-02T16:38:15Z"), "shipped when created");
+        let update = tracking(&events[1]);
+        assert_eq!(update.status, status, "{raw}");
+        assert_eq!(update.tracking_number, "1Z1234512345123456");
+        assert_eq!(update.carrier.as_deref(), Some("USPS"));
+        assert_eq!(update.description.as_deref(), Some(raw));
+        assert_eq!(events[1].occurred_at, ts("2025-04-03T14:00:00Z"), "changed at updated_at");
+    }
+    let mut body = shipped_fulfillment();
+    body["shipment_status"] = json!("in_transit");
+    body["updated_at"] = json!("2025-04-03T09:00:00-05:00");
+    let events = events_with("fulfillments/update", &body, &settings());
+    assert_eq!(
+        events[1].event_id,
+        "shopify-fulfillment-255858046-in_transit-1743688800-1Z1234512345123456"
+    );
+}
+
+#[test]
+fn a_redelivered_fulfillment_is_a_duplicate_and_a_change_is_new() {
+    let mut body = shipped_fulfillment();
+    body["shipment_status"] = json!("in_transit");
+    let first = events_with("fulfillments/update", &body, &settings());
+    let again = events_with("fulfillments/update", &body, &settings());
+    assert_eq!(first, again);
+    let created = events_with("fulfillments/create", &body, &settings());
+    assert_eq!(ids(&created), ids(&first), "create and update report the same facts");
+
+    body["shipment_status"] = json!("delivered");
+    body["updated_at"] = json!("2025-04-04T10:00:00-05:00");
+    let later = events_with("fulfillments/update", &body, &settings());
+    assert_eq!(later[0].event_id, first[0].event_id, "the shipment is the same");
+    assert_ne!(later[1].event_id, first[1].event_id, "the status is new");
+
+    body["tracking_numbers"] = json!(["1Z1234512345123456", "1Z999"]);
+    let added = events_with("fulfillments/update", &body, &settings());
+    assert_eq!(added.len(), 4);
+    assert_eq!(added[0].event_id, first[0].event_id);
+    assert_eq!(
+        added[1].event_id, "shopify-fulfillment-255858046-shipped-1Z999",
+        "a tracking number added later ships"
+    );
+}
+
+#[test]
+fn a_bad_fulfillment_names_the_field() {
+    let cases: [(&str, Value, &str); 9] = [
+        (
+            "line_items",
+            json!([{"sku": null, "quantity": 1, "title": "Gift card"}]),
+            "line_items[0].sku",
+        ),
+        ("line_items", json!([{"sku": "HAS SPACE", "quantity": 1}]), "line_items[0].sku"),
+        ("line_items", json!([{"sku": "A", "quantity": 0}]), "line_items[0].quantity"),
+        (
+            "line_items",
+            json!([{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 1.5}]),
+            "line_items[1].quantity",
+        ),
+        ("order_id", json!(null), "order_id"),
+        ("id", json!(null), "id"),
+        ("id", json!("255858046"), "id"),
+        ("location_id", json!("655441491"), "location_id"),
+        ("tracking_numbers", json!(["1Z", "9".repeat(101)]), "tracking_numbers[1]"),
+    ];
+    for (key, value, field) in cases {
+        let mut body = shipped_fulfillment();
+        body[key] = value.clone();
+        let err = err_with("fulfillments/create", &body);
+        assert_eq!(err.field().as_deref(), Some(field), "{key} = {value}: {err}");
+    }
+    let mut body = shipped_fulfillment();
+    body["line_items"][0]["sku"] = json!("");
+    assert!(err_with("fulfillments/create", &body).to_string().contains("IPod Nano - 8gb"));
+    for key in ["created_at", "updated_at"] {
+        body.as_object_mut().unwrap().remove(key);
+    }
+    body["line_items"][0]["sku"] = json!("IPOD2008GREEN");
+    assert_eq!(err_with("fulfillments/create", &body).field().as_deref(), Some("created_at"));
+    let mut hook = webhook("fulfillments/create");
+    hook.triggered_at = Some(ts("2026-01-01T00:00:00Z"));
+    let events = to_events_with(&hook, &serde_json::to_vec(&body).unwrap(), "shop", &settings()).unwrap();
+    assert_eq!(events[0].occurred_at, ts("2026-01-01T00:00:00Z"));
+}
+
+#[test]
+fn legacy_restocks_are_returns_received_at_the_mapped_node() {
+    let body = inner("shopify_app_js_2026-07_refund.json", "refund");
+    let events = events_with("refunds/create", &body, &settings());
+    assert_eq!(ids(&events), ["shopify-refund-509562969"]);
+    assert_eq!(events[0].occurred_at, ts("2025-04-02T16:38:15Z"));
+    let r = returned(&events[0]);
+    assert_eq!(r.order_id.as_str(), "450789469");
+    assert_eq!(r.node, node("STORE-5TH"), "restocked at location 487838322");
+    assert_eq!(lines(&r.lines), [("IPOD2008BLACK", 1), ("IPOD2008GREEN", 1)]);
+    assert_eq!((r.rma.as_deref(), r.condition.as_deref()), (None, None));
+
+    let events = to_events(&webhook("refunds/create"), &serde_json::to_vec(&body).unwrap(), "shop").unwrap();
+    assert_eq!(returned(&events[0]).node, None, "an unmapped location moves no stock");
+    assert_eq!(events[0].event_id, "shopify-refund-509562969");
+}
+
+#[test]
+fn a_refund_from_before_restock_types_restocks_every_line() {
+    let mut body = inner("shopify_python_api_refund.json", "refund");
+    assert_eq!(body["restock"], true);
+    let events = events_with("refunds/create", &body, &settings());
+    assert_eq!(ids(&events), ["shopify-refund-509562969"]);
+    assert_eq!(events[0].occurred_at, ts("2016-06-20T17:35:06Z"));
+    let r = returned(&events[0]);
+    assert_eq!(r.node, None, "no location given");
+    assert_eq!(lines(&r.lines), [("IPOD2008BLACK", 1), ("IPOD2008GREEN", 1)]);
+
+    body["restock"] = json!(false);
+    assert!(events_with("refunds/create", &body, &settings()).is_empty(), "money only");
+}
+
+#[test]
+fn only_units_restocked_as_returned_are_received() {
+    let with_types = |types: [&str; 2]| {
+        let mut body = inner("shopify_app_js_2026-07_refund.json", "refund");
+        for (i, t) in types.iter().enumerate() {
+            body["refund_line_items"][i]["restock_type"] = json!(t);
+        }
+        body
+    };
+    let events = events_with("refunds/create", &with_types(["cancel", "return"]), &settings());
+    assert_eq!(lines(&returned(&events[0]).lines), [("IPOD2008GREEN", 1)]);
+    for types in [["cancel", "no_restock"], ["no_restock", "no_restock"], ["cancel", "cancel"]] {
+        assert!(
+            events_with("refunds/create", &with_types(types), &settings()).is_empty(),
+            "{types:?}"
+        );
+    }
+
+    // A line that is not returned is not read, SKU or not.
+    let mut body = with_types(["no_restock", "return"]);
+    body["refund_line_items"][0]["line_item"]["sku"] = json!(null);
+    assert_eq!(events_with("refunds/create", &body, &settings()).len(), 1);
+
+    let mut body = inner("shopify_app_js_2026-07_refund.json", "refund");
+    body["refund_line_items"] = json!([]);
+    assert!(events_with("refunds/create", &body, &settings()).is_empty());
+}
+
+#[test]
+fn a_refund_restocking_at_two_locations_is_two_returns() {
+    let mut body = inner("shopify_app_js_2026-07_refund.json", "refund");
+    body["refund_line_items"][1]["location_id"] = json!(1034478814u64);
+    body["refund_line_items"][1]["quantity"] = json!(2);
+    let events = events_with("refunds/create", &body, &settings());
+    assert_eq!(
+        ids(&events),
+        ["shopify-refund-509562969-at-487838322", "shopify-refund-509562969-at-1034478814"]
+    );
+    assert_eq!(returned(&events[0]).node, node("STORE-5TH"));
+    assert_eq!(lines(&returned(&events[0]).lines), [("IPOD2008BLACK", 1)]);
+    assert_eq!(returned(&events[1]).node, None, "the Berlin store is not mapped");
+    assert_eq!(lines(&returned(&events[1]).lines), [("IPOD2008GREEN", 2)]);
+    assert_eq!(
+        events_with("refunds/create", &body, &settings()),
+        events,
+        "a redelivery is the same events"
+    );
+}
+
+#[test]
+fn a_bad_refund_names_the_field() {
+    let line = |field: &str, value: Value| {
+        let mut body = inner("shopify_app_js_2026-07_refund.json", "refund");
+        body["refund_line_items"][1][field] = value;
+        body
+    };
+    let cases = [
+        (line("restock_type", json!("recycle")), "refund_line_items[1].restock_type"),
+        (line("quantity", json!(0)), "refund_line_items[1].quantity"),
+        (line("quantity", json!(null)), "refund_line_items[1].quantity"),
+        (line("line_item", json!(null)), "refund_line_items[1].line_item"),
+        (line("location_id", json!(-1)), "refund_line_items[1].location_id"),
+    ];
+    for (body, field) in cases {
+        assert_eq!(err_with("refunds/create", &body).field().as_deref(), Some(field));
+    }
+    let mut body = line("line_item", json!({"sku": "  ", "title": "IPod Nano - 8gb"}));
+    let err = err_with("refunds/create", &body);
+    assert_eq!(err.field().as_deref(), Some("refund_line_items[1].line_item.sku"));
+    assert!(err.to_string().contains("IPod Nano - 8gb"), "{err}");
+    body["refund_line_items"][1]["line_item"]["sku"] = json!("IPOD2008GREEN");
+    for (key, field) in [("order_id", "order_id"), ("id", "id")] {
+        let mut body = body.clone();
+        body[key] = json!(null);
+        assert_eq!(err_with("refunds/create", &body).field().as_deref(), Some(field));
+    }
+    for key in ["created_at", "processed_at"] {
+        body.as_object_mut().unwrap().remove(key);
+    }
+    assert_eq!(err_with("refunds/create", &body).field().as_deref(), Some("created_at"));
+}
+
+#[test]
+fn levels_of_stores_shopify_owns_become_snapshots() {
+    let levels = inner("shopify_python_api_inventory_levels.json", "inventory_levels");
+    let level = |i: usize| levels[i].clone();
+    // 808950810 at 487838322: the POS store's count of IPOD2008PINK.
+    let events = events_with("inventory_levels/update", &level(2), &settings());
+    assert_eq!(ids(&events), ["shopify-inventory-808950810-487838322-1525721618-9"]);
+    assert_eq!(events[0].occurred_at, ts("2018-05-07T19:33:38Z"));
+    let s = snapshot(&events[0]);
+    assert_eq!(
+        (s.node.as_str(), s.sku.as_str(), s.on_hand.units()),
+        ("STORE-5TH", "IPOD2008PINK", 9)
+    );
+    assert_eq!(s.unit, None);
+
+    // The same item at a DC: the echo of what crossdock set; ignored.
+    assert!(events_with("inventory_levels/update", &level(1), &settings()).is_empty());
+    let single = inner("shopify_python_api_inventory_level.json", "inventory_level");
+    assert!(events_with("inventory_levels/update", &single, &settings()).is_empty());
+    // An unmapped item at a DC is not read at all.
+    assert!(events_with("inventory_levels/update", &level(3), &settings()).is_empty());
+    // An unmapped item at the store is an error naming the key to add.
+    let err = err_with("inventory_levels/update", &level(0));
+    assert_eq!((err.code(), err.field().as_deref()), ("invalid_payload", Some("inventory_item_id")));
+    assert!(err.to_string().contains("add `<SKU> = 39072856` under `inventory_items`"), "{err}");
+
+    // Without settings no level is Shopify's.
+    for i in 0..4 {
+        let body = serde_json::to_vec(&level(i)).unwrap();
+        assert!(to_events(&webhook("inventory_levels/update"), &body, "shop").unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_dc_in_stock_from_shopify_takes_its_level() {
+    let level = inner("shopify_app_js_2026-07_inventory_level.json", "inventory_level");
+    assert!(events_with("inventory_levels/update", &level, &settings()).is_empty());
+    let mut settings = settings();
+    settings.stock_from_shopify.push(NodeId::parse("DC-EAST").unwrap());
+    let events = events_with("inventory_levels/update", &level, &settings);
+    let s = snapshot(&events[0]);
+    assert_eq!(
+        (s.node.as_str(), s.sku.as_str(), s.on_hand.units()),
+        ("DC-EAST", "IPOD2008PINK", 42)
+    );
+    assert_eq!(events[0].occurred_at, ts("2025-04-02T16:30:13Z"));
+}
+
+#[test]
+fn a_level_is_new_when_it_changes_and_read_as_an_on_hand() {
+    let base = inner("shopify_python_api_inventory_levels.json", "inventory_levels")[2].clone();
+    let id_of = |body: &Value| events_with("inventory_levels/update", body, &settings())[0].event_id.clone();
+    assert_eq!(id_of(&base), id_of(&base), "a redelivery is a duplicate");
+    let mut changed = base.clone();
+    changed["available"] = json!(8);
+    assert_ne!(id_of(&changed), id_of(&base), "a new level in the same second is new");
+    changed["updated_at"] = json!("2018-05-07T15:40:00-04:00");
+    changed["available"] = json!(9);
+    assert_ne!(id_of(&changed), id_of(&base));
+
+    let mut oversold = base.clone();
+    oversold["available"] = json!(-3);
+    let events = events_with("inventory_levels/update", &oversold, &settings());
+    assert_eq!(snapshot(&events[0]).on_hand.units(), 0, "oversold is none left");
+    assert!(events[0].event_id.ends_with("--3"), "{}", events[0].event_id);
+
+    let mut untracked = base.clone();
+    untracked["available"] = json!(null);
+    assert!(events_with("inventory_levels/update", &untracked, &settings()).is_empty());
+
+    for (key, value, field) in [
+        ("available", json!(1.5), "available"),
+        ("available", json!("9"), "available"),
+        ("location_id", json!(null), "location_id"),
+        ("inventory_item_id", json!(null), "inventory_item_id"),
+        ("updated_at", json!(null), "updated_at"),
+        ("updated_at", json!("soon"), "updated_at"),
+    ] {
+        let mut body = base.clone();
+        body[key] = value.clone();
+        assert_eq!(
+            err_with("inventory_levels/update", &body).field().as_deref(),
+            Some(field),
+            "{key} = {value}"
+        );
+    }
+}
+
+#[test]
+fn every_topic_is_listed_and_others_are_unsupported() {
+    for topic in TOPICS {
+        let err = to_events_with(&webhook(topic), b"[]", "shop", &settings()).unwrap_err();
+        assert_eq!(err.code(), "invalid_payload", "{topic} is mapped, so its body is read");
+    }
+    for topic in ["fulfillment_events/create", "refunds/update", "inventory_levels/connect"] {
+        assert_eq!(err_with(topic, &json!({})), Error::UnsupportedTopic(topic.into()));
+    }
+}
+
 const KEYS: &[&str] = &[
     "id",
     "name",
@@ -405,6 +909,20 @@ const KEYS: &[&str] = &[
     "total_price",
     "po_number",
     "cancel_reason",
+    "order_id",
+    "status",
+    "shipment_status",
+    "tracking_company",
+    "tracking_number",
+    "tracking_numbers",
+    "location_id",
+    "refund_line_items",
+    "restock_type",
+    "restock",
+    "line_item",
+    "processed_at",
+    "inventory_item_id",
+    "available",
 ];
 const STRINGS: &[&str] = &[
     "2026-05-15T14:30:00Z",
@@ -416,12 +934,51 @@ const STRINGS: &[&str] = &[
     "45.4",
     "gift wrap",
     "paid",
+    "success",
+    "cancelled",
+    "in_transit",
+    "delivered",
+    "return",
+    "legacy_restock",
+    "cancel",
+    "1Z2345",
 ];
+
+/// Small ids, so that random values hit the mapped locations and items.
+fn small_settings() -> sink::SinkConfig {
+    serde_json::from_value(json!({
+        "locations": {"DC-EAST": 1, "STORE-5TH": 2},
+        "inventory_items": {"SKU-1": 3},
+        "stock_from_shopify": ["STORE-5TH"],
+    }))
+    .unwrap()
+}
+
+/// Every fixture a topic is mapped from, as its webhook body.
+fn fixture_bodies() -> Vec<(&'static str, Value)> {
+    vec![
+        ("orders/create", inner("shopify_app_js_2026-07_order.json", "order")),
+        ("orders/cancelled", inner("shopify_python_api_order.json", "order")),
+        ("fulfillments/create", shipped_fulfillment()),
+        ("fulfillments/update", inner("shopify_python_api_fulfillment.json", "fulfillment")),
+        ("refunds/create", inner("shopify_app_js_2026-07_refund.json", "refund")),
+        ("refunds/create", inner("shopify_python_api_refund.json", "refund")),
+        (
+            "inventory_levels/update",
+            inner("shopify_app_js_2026-07_inventory_level.json", "inventory_level"),
+        ),
+        (
+            "inventory_levels/update",
+            inner("shopify_python_api_inventory_levels.json", "inventory_levels")[2].clone(),
+        ),
+    ]
+}
 
 proptest! {
     #[test]
     fn random_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512), topic in prop::sample::select(&TOPICS[..])) {
         let _ = to_events(&webhook(topic), &body, "shop");
+        let _ = to_events_with(&webhook(topic), &body, "shop", &small_settings());
     }
 
     #[test]
@@ -429,6 +986,32 @@ proptest! {
         let body = serde_json::to_vec(&value).unwrap();
         if let Ok(events) = to_events(&webhook(topic), &body, "shop") {
             events.iter().for_each(assert_canonical);
+        }
+        if let Ok(events) = to_events_with(&webhook(topic), &body, "shop", &small_settings()) {
+            events.iter().for_each(assert_canonical);
+        }
+    }
+
+    /// A real body with one value replaced, at the top or inside the first
+    /// element of a list, gets past the first checks and into the mapping.
+    #[test]
+    fn fixtures_with_a_random_value_never_panic(
+        which in 0usize..8,
+        key in prop::sample::select(KEYS),
+        nested in any::<bool>(),
+        value in json_value(KEYS, STRINGS),
+    ) {
+        let (topic, mut body) = fixture_bodies().swap_remove(which);
+        let list = ["line_items", "refund_line_items", "tracking_numbers"].into_iter().find(|l| body[*l].is_array());
+        match list {
+            Some(list) if nested && body[list][0].is_object() => body[list][0][key] = value,
+            _ => body[key] = value,
+        }
+        let bytes = serde_json::to_vec(&body).unwrap();
+        for settings in [settings(), small_settings()] {
+            if let Ok(events) = to_events_with(&webhook(topic), &bytes, "shop", &settings) {
+                events.iter().for_each(assert_canonical);
+            }
         }
     }
 

@@ -1,4 +1,6 @@
-//! Shopify's Admin REST order object, as sent in `orders/*` webhook bodies.
+//! Shopify's Admin REST objects as sent in webhook bodies: the order
+//! (`orders/*`), the fulfillment (`fulfillments/*`), the refund
+//! (`refunds/create`) and the inventory level (`inventory_levels/update`).
 //!
 //! Only the fields crossdock maps are declared. Shopify adds fields in every
 //! API version, sends `null` for most absent values, ids as numbers and
@@ -122,4 +124,79 @@ pub(super) struct LineItem {
 pub(super) struct ShippingLine {
     pub title: Option<String>,
     pub code: Option<String>,
+}
+
+/// The body of `fulfillments/create` and `fulfillments/update`: the whole
+/// fulfillment, whichever of the two sent it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "a Shopify fulfillment object")]
+pub(super) struct Fulfillment {
+    pub id: Option<u64>,
+    /// Shopify's numeric order id, the canonical order id of `orders/create`.
+    #[serde(deserialize_with = "de::opt_id")]
+    pub order_id: Option<String>,
+    /// pending | open | success | cancelled | error | failure
+    pub status: Option<String>,
+    /// The carrier's last word on the package, e.g. `in_transit`; `null` until there is one.
+    pub shipment_status: Option<String>,
+    pub tracking_company: Option<String>,
+    /// The first of `tracking_numbers`, kept by Shopify for older clients.
+    pub tracking_number: Option<String>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub tracking_numbers: Vec<Option<String>>,
+    pub location_id: Option<u64>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub line_items: Vec<ItemRef>,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A line item as a fulfillment or a refund names it: only what says which
+/// units and how many.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "a line item object")]
+pub(super) struct ItemRef {
+    pub sku: Option<String>,
+    /// Kept as a JSON number so a fraction is reported as an invalid quantity.
+    pub quantity: Option<serde_json::Number>,
+    pub title: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The body of `refunds/create`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "a Shopify refund object")]
+pub(super) struct Refund {
+    pub id: Option<u64>,
+    #[serde(deserialize_with = "de::opt_id")]
+    pub order_id: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub processed_at: Option<Timestamp>,
+    /// Refunds made before Shopify had `restock_type` say only this, for every line.
+    pub restock: Option<bool>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub refund_line_items: Vec<RefundLineItem>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "a refund line item object")]
+pub(super) struct RefundLineItem {
+    /// Units refunded, which may be fewer than the line's.
+    pub quantity: Option<serde_json::Number>,
+    /// Where the units were restocked; `null` when they were not.
+    pub location_id: Option<u64>,
+    /// return | cancel | legacy_restock | no_restock
+    pub restock_type: Option<String>,
+    pub line_item: Option<ItemRef>,
+}
+
+/// The body of `inventory_levels/update`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, expecting = "a Shopify inventory level object")]
+pub(super) struct InventoryLevel {
+    pub inventory_item_id: Option<u64>,
+    pub location_id: Option<u64>,
+    /// `null` when the item is not tracked at the location; below zero when oversold.
+    pub available: Option<serde_json::Number>,
+    pub updated_at: Option<Timestamp>,
 }

@@ -350,6 +350,10 @@ impl Call {
         };
         let request = match plan {
             Plan::Call(request) => request,
+            Plan::Skip(reason) => {
+                tracing::debug!(message = message.id, %reason, "Outbound message needs no call.");
+                return CallResult::Answered(Outcome::Delivered);
+            }
             // Read what the target needs first (Shopify's fulfillment orders).
             Plan::Lookup(lookup) => {
                 let (status, _, body) = match self.send(&lookup, message).await {

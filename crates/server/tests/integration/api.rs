@@ -375,6 +375,44 @@ async fn an_out_of_order_shopify_update_does_not_win() {
     assert_eq!(shown["note"], "newer: leave at the back door", "{shown}");
 }
 
+/// A fulfilment made in Shopify ships the order in crossdock; one that did
+/// not ship is acknowledged and records nothing.
+#[tokio::test]
+async fn a_shopify_fulfillment_ships_the_order() {
+    let h = start().await;
+    let post = |topic: &'static str, body: Vec<u8>, id: &'static str| {
+        h.client
+            .post(format!("{}/webhooks/shopify/shop", h.base))
+            .header("content-type", "application/json")
+            .header("x-shopify-topic", topic)
+            .header("x-shopify-hmac-sha256", shopify_hmac(SHOP_SECRET, &body))
+            .header("x-shopify-webhook-id", id)
+            .header("x-shopify-shop-domain", "acme.myshopify.com")
+            .body(body)
+            .send()
+    };
+    assert_eq!(post("orders/create", fixture_order(), "wh-o").await.unwrap().status(), 200);
+    let raw = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/shopify/shopify_python_api_fulfillment.json"
+    ))
+    .unwrap();
+    let mut fulfillment: Value = serde_json::from_str::<Value>(&raw).unwrap()["fulfillment"].clone();
+    let pending = post("fulfillments/create", serde_json::to_vec(&fulfillment).unwrap(), "wh-f1")
+        .await
+        .unwrap();
+    let pending: Value = pending.json().await.unwrap();
+    assert_eq!(pending["ignored"], true, "a pending fulfillment ships nothing: {pending}");
+    fulfillment["status"] = json!("success");
+    let shipped = post("fulfillments/update", serde_json::to_vec(&fulfillment).unwrap(), "wh-f2")
+        .await
+        .unwrap();
+    assert_eq!(shipped.status(), 200, "{}", shipped.text().await.unwrap());
+    let (_, order) = h.get(format!("/v1/orders/{}", fulfillment["order_id"])).await;
+    assert_eq!(order["status"], "shipped", "{order}");
+    assert_eq!(order["shipments"][0]["tracking_number"], fulfillment["tracking_number"]);
+}
+
 #[tokio::test]
 async fn wms_webhook_needs_a_signature_and_moves_the_order() {
     let h = start().await;
