@@ -4,6 +4,7 @@ mod bench;
 mod bench_connectors;
 mod demo;
 mod edi;
+mod import;
 mod replay;
 
 use std::net::SocketAddr;
@@ -46,6 +47,9 @@ enum Command {
     },
     /// Dead letters of a running server: list them, or send them again.
     Replay(replay::Args),
+    /// Bulk import of files (Shopify order exports, inventory CSV, EDI X12) into a running server.
+    /// Exits 2 when some items were rejected.
+    Import(import::Args),
     /// Measure performance; prints JSON.
     Bench {
         #[command(subcommand)]
@@ -57,7 +61,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. } | Command::Replay(_)
+        Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. } | Command::Replay(_) | Command::Import(_)
     );
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -75,6 +79,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench { which } => runtime.block_on(bench::run(which)),
         Command::Edi { command } => edi::run(command),
         Command::Replay(args) => runtime.block_on(replay::run(args)),
+        Command::Import(args) => runtime.block_on(import::run(args)),
     }
 }
 

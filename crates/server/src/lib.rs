@@ -9,6 +9,7 @@ mod ingest;
 mod inventory;
 mod metrics_setup;
 mod outbox;
+mod pipeline;
 mod plan;
 mod reconcile;
 mod routes;
@@ -101,6 +102,8 @@ pub async fn serve(
     let upkeep = tokio::spawn(metrics_setup::upkeep(Duration::from_secs(5)));
     let reconcilers = reconcile::spawn_periodic(&app);
     let dispatchers = dispatch::spawn(&app);
+    let (stop_pipeline, pipeline_stopped) = tokio::sync::watch::channel(false);
+    let pipeline = tokio::spawn(pipeline::run(app.clone(), pipeline_stopped));
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Listening.");
     let result = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
@@ -108,6 +111,8 @@ pub async fn serve(
     reconcilers.iter().for_each(|r| r.abort());
     // Calls in flight finish and their outcomes are recorded before the log closes.
     dispatchers.stop().await;
+    let _ = stop_pipeline.send(true);
+    let _ = pipeline.await;
     tracing::info!("HTTP server drained; flushing the event log.");
     tokio::task::spawn_blocking(move || store.close()).await.ok();
     result

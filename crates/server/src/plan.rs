@@ -102,6 +102,9 @@ pub async fn sourcing(State(app): State<App>, headers: HeaderMap, bytes: Result<
 /// The live network as a sourcing instance: the tenant's configured nodes,
 /// each with its current ATP of the order's SKUs.
 fn live_instance(app: &App, request: LiveRequest) -> Result<Instance, ApiError> {
+    if request.lines.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "empty_order", "The order has no lines.").field("lines"));
+    }
     let tenant = match request.tenant {
         Some(t) => t,
         None => app.config.default_tenant().cloned().ok_or_else(|| {
@@ -111,9 +114,29 @@ fn live_instance(app: &App, request: LiveRequest) -> Result<Instance, ApiError> 
     if !app.config.tenants.contains_key(&tenant) {
         return Err(ApiError::not_found("tenant", tenant.as_str()).field("tenant"));
     }
+    let nodes = live_nodes(app, &tenant, &request.lines, request.ship_to.map(|p| (p.lat, p.lon)));
+    Ok(Instance {
+        lines: request.lines,
+        nodes,
+        required_capabilities: request.required_capabilities,
+        split_penalty: request.split_penalty,
+        promised_days: request.promised_days,
+        late_penalty_per_day: request.late_penalty_per_day,
+        carbon_per_km: request.carbon_per_km,
+        max_nodes: request.max_nodes,
+        excluded_nodes: request.excluded_nodes,
+        excluded_kinds: request.excluded_kinds,
+    })
+}
+
+/// The tenant's configured nodes with their current ATP of `lines`' SKUs,
+/// planning costs from configuration and transit days estimated from the
+/// distance to `ship_to` (lat, lon) when both are known.
+pub(crate) fn live_nodes(app: &App, tenant: &TenantId, lines: &[Line], ship_to: Option<(f64, f64)>) -> Vec<Node> {
+    let ship_to = ship_to.map(|(lat, lon)| Point { lat, lon });
     let mut stock: BTreeMap<NodeId, BTreeMap<Sku, Quantity>> = BTreeMap::new();
-    for line in &request.lines {
-        let (positions, _) = app.store.inventory(&tenant, line.sku.as_str());
+    for line in lines {
+        let (positions, _) = app.store.inventory(tenant, line.sku.as_str());
         for (node, buckets) in positions {
             let atp = buckets.atp();
             if atp > 0
@@ -123,14 +146,13 @@ fn live_instance(app: &App, request: LiveRequest) -> Result<Instance, ApiError> 
             }
         }
     }
-    let nodes = app
-        .config
+    app.config
         .nodes
         .iter()
-        .filter(|(_, n)| n.tenant == tenant)
+        .filter(|(_, n)| n.tenant == *tenant)
         .map(|(id, n)| {
             let here = n.lat.zip(n.lon).map(|(lat, lon)| Point { lat, lon });
-            let distance_km = here.zip(request.ship_to).map_or(0.0, |(a, b)| haversine_km(a, b));
+            let distance_km = here.zip(ship_to).map_or(0.0, |(a, b)| haversine_km(a, b));
             Node {
                 id: id.clone(),
                 stock: stock.remove(id).unwrap_or_default(),
@@ -146,22 +168,7 @@ fn live_instance(app: &App, request: LiveRequest) -> Result<Instance, ApiError> 
                 preference: 0.0,
             }
         })
-        .collect();
-    if request.lines.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "empty_order", "The order has no lines.").field("lines"));
-    }
-    Ok(Instance {
-        lines: request.lines,
-        nodes,
-        required_capabilities: request.required_capabilities,
-        split_penalty: request.split_penalty,
-        promised_days: request.promised_days,
-        late_penalty_per_day: request.late_penalty_per_day,
-        carbon_per_km: request.carbon_per_km,
-        max_nodes: request.max_nodes,
-        excluded_nodes: request.excluded_nodes,
-        excluded_kinds: request.excluded_kinds,
-    })
+        .collect()
 }
 
 #[cfg(test)]

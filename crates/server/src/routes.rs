@@ -47,6 +47,7 @@ pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
         .route("/v1/events", post(post_events))
         .route("/v1/orders", get(list_orders))
         .route("/v1/orders/{id}", get(get_order))
+        .route("/v1/decisions", get(list_decisions))
         .route("/v1/inventory/{sku}", get(inventory::get_inventory))
         .route("/v1/inventory/{sku}/movements", get(inventory::get_movements))
         .route("/v1/reservations", post(inventory::post_reservation))
@@ -217,10 +218,79 @@ async fn get_order(
     let order = tokio::task::spawn_blocking(move || store.order(&tenant, &lookup))
         .await
         .map_err(|_| ApiError::internal())??;
-    match order {
-        Some(order) => Ok(Json(order).into_response()),
-        None => Err(ApiError::not_found("order", &id)),
+    let Some(order) = order else {
+        return Err(ApiError::not_found("order", &id));
+    };
+    // The calls made on this order, newest last.
+    let store = app.store.clone();
+    let (tenant, subject) = (order.tenant.clone(), order.id.to_string());
+    let decisions = tokio::task::spawn_blocking(move || store.decisions(&tenant, Some(&subject), None, 0, 100))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    let mut body = serde_json::to_value(&order).map_err(|_| ApiError::internal())?;
+    body["decisions"] = decisions
+        .iter()
+        .map(|d| {
+            json!({"id": d.id, "kind": d.kind, "output": d.output, "confidence": d.confidence,
+                   "explanation": d.explanation, "model": d.model, "created_at": d.created_at})
+        })
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+/// `GET /v1/decisions?subject=&kind=&tenant=&cursor=&limit=`
+async fn list_decisions(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    const KINDS: [&str; 5] = ["triage", "risk", "sourcing", "carrier", "release"];
+    if let Some(k) = params.get("kind").filter(|k| !KINDS.contains(&k.as_str())) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_kind",
+            format!("`{k}` is not a decision kind; one of {}.", KINDS.join(", ")),
+        )
+        .field("kind"));
     }
+    let limit = match params.get("limit") {
+        None => 100,
+        Some(raw) => raw.parse::<usize>().ok().filter(|l| (1..=1000).contains(l)).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_limit", "limit is a whole number from 1 to 1000.").field("limit")
+        })?,
+    };
+    let after = match params.get("cursor") {
+        None => 0,
+        Some(raw) => raw.parse::<u64>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "cursor is the `next` value of the previous page.",
+            )
+            .field("cursor")
+        })?,
+    };
+    let store = app.store.clone();
+    // A subject may be any id the order is known by.
+    let subject = match params.get("subject") {
+        None => None,
+        Some(reference) => {
+            let (store, t, r) = (app.store.clone(), tenant.clone(), reference.clone());
+            let order = tokio::task::spawn_blocking(move || store.order(&t, &r))
+                .await
+                .map_err(|_| ApiError::internal())??;
+            Some(order.map_or_else(|| reference.clone(), |o| o.id.to_string()))
+        }
+    };
+    let kind = params.get("kind").cloned();
+    let items = tokio::task::spawn_blocking(move || store.decisions(&tenant, subject.as_deref(), kind.as_deref(), after, limit + 1))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    let next = (items.len() > limit).then(|| items[limit - 1].id.to_string());
+    let items = &items[..items.len().min(limit)];
+    Ok(Json(json!({ "items": items, "next": next })).into_response())
 }
 
 fn parse_time(params: &HashMap<String, String>, name: &str) -> Result<Option<jiff::Timestamp>, ApiError> {

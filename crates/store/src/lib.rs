@@ -9,6 +9,7 @@
 //! therefore acknowledged only once it is on disk, and reads after an
 //! acknowledgement see it.
 
+mod decisions;
 mod error;
 mod outbox;
 mod read;
@@ -27,6 +28,7 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
+pub use decisions::{DecisionRecord, NewDecision, PendingOrderEvent};
 pub use error::Error;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
 pub use schema::FORMAT_VERSION;
@@ -209,6 +211,11 @@ pub(crate) enum Job {
     Replay {
         filter: ReplayFilter,
         reply: oneshot::Sender<Result<Vec<u64>, Error>>,
+    },
+    Decide {
+        decisions: Vec<NewDecision>,
+        cursor: Option<u64>,
+        reply: oneshot::Sender<Result<u64, Error>>,
     },
     Reserve {
         request: ReserveRequest,
@@ -568,6 +575,44 @@ impl Store {
     /// Only committed messages are ever offered.
     pub fn outbox_due(&self, connection: &str, now: Timestamp, in_flight: &[u64], limit: usize) -> Result<Vec<OutboxMessage>, Error> {
         self.inner.readers.with(|conn| outbox::due(conn, connection, now, in_flight, limit))
+    }
+
+    /// Records decisions and, when given, moves the pipeline cursor past the
+    /// events they were made on — one transaction. Returns how many were new.
+    pub async fn record_decisions(&self, decisions: Vec<NewDecision>, cursor: Option<u64>) -> Result<u64, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.sender()?
+            .send(Job::Decide { decisions, cursor, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// The last event the decision pipeline has handled.
+    pub fn pipeline_cursor(&self) -> Result<u64, Error> {
+        self.inner.readers.with(decisions::cursor)
+    }
+
+    /// `order.created` / `order.updated` events after `after`, oldest first,
+    /// and the log's last sequence number.
+    pub fn pending_order_events(&self, after: u64, limit: usize) -> Result<(Vec<PendingOrderEvent>, u64), Error> {
+        self.inner
+            .readers
+            .with(|conn| Ok((decisions::pending(conn, after, limit)?, decisions::last_seq(conn)?)))
+    }
+
+    /// Decisions of a tenant, oldest first, by subject and kind, with ids above `after`.
+    pub fn decisions(
+        &self,
+        tenant: &TenantId,
+        subject: Option<&str>,
+        kind: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<DecisionRecord>, Error> {
+        self.inner
+            .readers
+            .with(|conn| decisions::list(conn, tenant.as_str(), subject, kind, after, limit))
     }
 
     /// Pending and dead-letter counts per connection, with the oldest message's age.

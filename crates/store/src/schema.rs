@@ -7,7 +7,7 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 3;
+pub const FORMAT_VERSION: i64 = 4;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -100,6 +100,28 @@ CREATE UNIQUE INDEX outbox_coalesce ON outbox (connection, kind, subject)
 CREATE INDEX outbox_subject ON outbox (connection, subject, id) WHERE status = 'pending';
 ALTER TABLE outbox ADD COLUMN settled_at INTEGER;   -- delivered or dead-lettered, unix microseconds
 CREATE INDEX outbox_status ON outbox (status, connection, id);
+"#,
+    r#"
+-- Decisions, with the event (seq) they were made on; one per (kind, subject, event).
+CREATE TABLE decisions (
+    id            INTEGER PRIMARY KEY,
+    tenant        TEXT    NOT NULL,
+    kind          TEXT    NOT NULL,
+    subject       TEXT    NOT NULL,
+    seq           INTEGER NOT NULL,
+    inputs_digest TEXT    NOT NULL,
+    inputs        TEXT    NOT NULL,
+    output        TEXT    NOT NULL,
+    confidence    REAL    NOT NULL,
+    explanation   TEXT    NOT NULL,
+    alternatives  TEXT    NOT NULL,
+    model         TEXT    NOT NULL,
+    latency_us    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX decisions_once ON decisions (tenant, kind, subject, seq);
+CREATE INDEX decisions_subject ON decisions (tenant, subject, id);
+CREATE INDEX decisions_kind ON decisions (tenant, kind, id);
 "#,
 ];
 

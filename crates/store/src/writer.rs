@@ -66,6 +66,7 @@ enum Answer {
     Resolve(oneshot::Sender<Result<Discrepancy, Error>>, Result<Discrepancy, Error>),
     Settle(oneshot::Sender<Result<u64, Error>>, Result<u64, Error>),
     Replay(oneshot::Sender<Result<Vec<u64>, Error>>, Result<Vec<u64>, Error>),
+    Decide(oneshot::Sender<Result<u64, Error>>, Result<u64, Error>),
 }
 
 impl Answer {
@@ -79,6 +80,7 @@ impl Answer {
             Answer::Resolve(tx, _) => Answer::Resolve(tx, Err(e())),
             Answer::Settle(tx, _) => Answer::Settle(tx, Err(e())),
             Answer::Replay(tx, _) => Answer::Replay(tx, Err(e())),
+            Answer::Decide(tx, _) => Answer::Decide(tx, Err(e())),
         }
     }
 
@@ -91,6 +93,7 @@ impl Answer {
             Answer::Resolve(tx, r) => drop(tx.send(r)),
             Answer::Settle(tx, r) => drop(tx.send(r)),
             Answer::Replay(tx, r) => drop(tx.send(r)),
+            Answer::Decide(tx, r) => drop(tx.send(r)),
         }
     }
 }
@@ -160,6 +163,10 @@ impl Writer {
                     Job::Settle { settlements, reply } => {
                         let result = outbox::settle(step.tx, &settlements, step.received);
                         answers.push(Answer::Settle(reply, result));
+                    }
+                    Job::Decide { decisions, cursor, reply } => {
+                        let result = crate::decisions::record(step.tx, &decisions, cursor, step.received);
+                        answers.push(Answer::Decide(reply, result));
                     }
                     Job::Replay { filter, reply } => {
                         let result = outbox::replay(step.tx, &filter, step.received);

@@ -3,6 +3,7 @@
 
 mod api;
 mod connectors;
+mod decisions;
 mod outbox;
 mod plan;
 mod reconcile;

@@ -1,0 +1,69 @@
+//! The decision pipeline over HTTP: orders get decisions with confidence,
+//! explanation and alternatives, recorded once, shown with the order.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::{Harness, base_config, eventually};
+
+fn order(id: &str, event_id: &str, quantity: i64) -> serde_json::Value {
+    json!({"event_id": event_id, "source": "oms", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
+           "data": {"order_id": id, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": quantity}]}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_order_gets_a_sourcing_decision_once() {
+    let h = Harness::start(base_config).await;
+    h.stock("SKU-1", "DC-EAST", 1).await;
+    h.stock("SKU-1", "DC-WEST", 10).await;
+    assert_eq!(
+        h.post("/v1/events", json!({"events": [order("SO-1", "o1", 3), order("SO-2", "o2", 50)]}))
+            .await
+            .0,
+        200
+    );
+    eventually(Duration::from_secs(10), "both orders are decided", || async {
+        h.get("/v1/decisions?kind=sourcing").await.1["items"].as_array().unwrap().len() == 2
+    })
+    .await;
+    let (status, list) = h.get("/v1/decisions?subject=SO-1").await;
+    assert_eq!(status, 200);
+    let d = &list["items"][0];
+    assert_eq!(d["kind"], "sourcing");
+    assert_eq!(d["output"]["feasible"], true);
+    assert_eq!(
+        d["output"]["assignments"],
+        json!([{"node": "DC-WEST", "sku": "SKU-1", "quantity": 3}])
+    );
+    let confidence = d["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence));
+    assert!(
+        d["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["description"].as_str().unwrap().contains("DC-WEST")),
+        "{d}"
+    );
+    assert_eq!(d["inputs_digest"].as_str().unwrap().len(), 64);
+    assert!(d["model"].as_str().unwrap().starts_with("sourcing/"));
+    // Not enough anywhere: the decision says so rather than inventing a plan.
+    let (_, short) = h.get("/v1/decisions?subject=SO-2&kind=sourcing").await;
+    assert_eq!(short["items"][0]["output"]["feasible"], false);
+    // The order view shows its decisions.
+    let (_, shown) = h.get("/v1/orders/SO-1").await;
+    assert_eq!(shown["decisions"][0]["kind"], "sourcing");
+    let (status, error) = h.get("/v1/decisions?kind=horoscope").await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("kind")));
+
+    // After a restart the pipeline resumes from its cursor: nothing is decided twice.
+    let h = h.restart(base_config).await;
+    assert_eq!(h.post("/v1/events", json!({"events": [order("SO-3", "o3", 1)]})).await.0, 200);
+    eventually(Duration::from_secs(10), "the new order is decided", || async {
+        h.get("/v1/decisions?kind=sourcing").await.1["items"].as_array().unwrap().len() == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.get("/v1/decisions").await.1["items"].as_array().unwrap().len(), 3);
+}

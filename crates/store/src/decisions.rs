@@ -1,0 +1,169 @@
+//! Decisions: every call crossdock makes (triage, risk, sourcing, carrier,
+//! release), stored with its inputs, output, confidence, explanation and
+//! alternatives, beside the event that triggered it.
+//!
+//! The decision pipeline reads order events after its cursor, decides, and
+//! records the decisions together with the new cursor in one transaction:
+//! after a crash it resumes where the last recorded batch ended, and a
+//! decision already recorded for (kind, subject, triggering event) is not
+//! recorded twice.
+
+use model::Timestamp;
+use model::ops::{Alternative, Factor};
+use rusqlite::{Connection, Transaction, params};
+use serde::Serialize;
+
+use crate::{Error, from_micros};
+
+/// A decision to record.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    pub tenant: String,
+    /// e.g. `triage`, `risk`, `sourcing`, `carrier`, `release`.
+    pub kind: String,
+    /// What it is about: the canonical order id.
+    pub subject: String,
+    /// The event (log sequence) the decision was made on.
+    pub seq: u64,
+    pub inputs_digest: String,
+    pub inputs: serde_json::Value,
+    pub output: serde_json::Value,
+    pub confidence: f64,
+    pub explanation: Vec<Factor>,
+    pub alternatives: Vec<Alternative>,
+    /// Model or algorithm and its version, e.g. `sourcing/exact-1`.
+    pub model: String,
+    pub latency_us: u64,
+}
+
+/// A recorded decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRecord {
+    pub id: u64,
+    pub tenant: String,
+    pub kind: String,
+    pub subject: String,
+    pub seq: u64,
+    pub inputs_digest: String,
+    pub inputs: serde_json::Value,
+    pub output: serde_json::Value,
+    pub confidence: f64,
+    pub explanation: Vec<Factor>,
+    pub alternatives: Vec<Alternative>,
+    pub model: String,
+    pub latency_us: u64,
+    pub created_at: Timestamp,
+}
+
+/// An order event the pipeline has not decided on yet.
+#[derive(Debug, Clone)]
+pub struct PendingOrderEvent {
+    pub seq: u64,
+    pub tenant: String,
+    /// The canonical order id.
+    pub subject: String,
+    pub kind: String,
+}
+
+pub(crate) fn record(tx: &Transaction<'_>, decisions: &[NewDecision], cursor: Option<u64>, received: i64) -> Result<u64, Error> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO decisions (tenant, kind, subject, seq, inputs_digest, inputs, output, confidence, explanation, alternatives, model, latency_us, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
+    )?;
+    let mut added = 0;
+    for d in decisions {
+        added += insert.execute(params![
+            d.tenant,
+            d.kind,
+            d.subject,
+            d.seq as i64,
+            d.inputs_digest,
+            d.inputs.to_string(),
+            d.output.to_string(),
+            d.confidence,
+            to_json(&d.explanation)?,
+            to_json(&d.alternatives)?,
+            d.model,
+            d.latency_us as i64,
+            received
+        ])? as u64;
+        metrics::counter!("crossdock_decisions_total", "kind" => d.kind.clone()).increment(1);
+    }
+    if let Some(cursor) = cursor {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('pipeline_cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [cursor.to_string()],
+        )?;
+    }
+    Ok(added)
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Storage(e.to_string()))
+}
+
+pub(crate) fn cursor(conn: &Connection) -> Result<u64, Error> {
+    use rusqlite::OptionalExtension;
+    let raw: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'pipeline_cursor'", [], |r| r.get(0))
+        .optional()?;
+    Ok(raw.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec<PendingOrderEvent>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated')
+         ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
+        Ok(PendingOrderEvent {
+            seq: r.get::<_, i64>(0)? as u64,
+            tenant: r.get(1)?,
+            subject: r.get(2)?,
+            kind: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Highest sequence in the log (the cursor moves past events it skips).
+pub(crate) fn last_seq(conn: &Connection) -> Result<u64, Error> {
+    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    tenant: &str,
+    subject: Option<&str>,
+    kind: Option<&str>,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<DecisionRecord>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, tenant, kind, subject, seq, inputs_digest, inputs, output, confidence, explanation, alternatives, model, latency_us, created_at
+         FROM decisions WHERE tenant = ?1 AND (?2 IS NULL OR subject = ?2) AND (?3 IS NULL OR kind = ?3) AND id > ?4
+         ORDER BY id LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(params![tenant, subject, kind, after as i64, limit as i64], |r| {
+        let parse = |i: usize| -> rusqlite::Result<serde_json::Value> {
+            Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or(serde_json::Value::Null))
+        };
+        Ok(DecisionRecord {
+            id: r.get::<_, i64>(0)? as u64,
+            tenant: r.get(1)?,
+            kind: r.get(2)?,
+            subject: r.get(3)?,
+            seq: r.get::<_, i64>(4)? as u64,
+            inputs_digest: r.get(5)?,
+            inputs: parse(6)?,
+            output: parse(7)?,
+            confidence: r.get(8)?,
+            explanation: serde_json::from_value(parse(9)?).unwrap_or_default(),
+            alternatives: serde_json::from_value(parse(10)?).unwrap_or_default(),
+            model: r.get(11)?,
+            latency_us: r.get::<_, i64>(12)? as u64,
+            created_at: from_micros(r.get(13)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
