@@ -7,6 +7,11 @@ mod edi;
 mod import;
 mod replay;
 
+/// mimalloc rather than glibc's allocator: the request path allocates and
+/// frees many small buffers across threads (measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
