@@ -897,9 +897,7 @@ pub(crate) fn bench_config(dir: &Path) -> server::Config {
     let mut config = server::Config::default();
     config.server.data_dir = dir.to_path_buf();
     config.server.admin_key = Some(server::Secret::generated(BENCH_KEY.into()));
-    config
-        .tenants
-        .insert(tenant(), server::config::TenantConfig { name: "Bench".into() });
+    config.tenants.insert(tenant(), server::config::TenantConfig::named("Bench"));
     config
 }
 

@@ -57,12 +57,7 @@ pub fn demo_config(
     config.server.data_dir = data_dir;
     config.server.admin_key = Some(Secret::generated(admin_key.to_owned()));
     let tenant = TenantId::parse(&sim.tenant)?;
-    config.tenants.insert(
-        tenant.clone(),
-        TenantConfig {
-            name: "Acme Retail (demo)".into(),
-        },
-    );
+    config.tenants.insert(tenant.clone(), TenantConfig::named("Acme Retail (demo)"));
     let places = [
         ("DC-EAST", 40.73, -74.17, "America/New_York"),
         ("DC-WEST", 39.53, -119.81, "America/Los_Angeles"),

@@ -7,5 +7,6 @@
 
 mod error;
 pub mod sourcing;
+pub mod triage;
 
 pub use error::Error;

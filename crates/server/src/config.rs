@@ -212,6 +212,34 @@ impl Default for ServerConfig {
 pub struct TenantConfig {
     /// Display name.
     pub name: String,
+    /// Where the tenant ships from (ISO 3166-1 alpha-2): other countries are
+    /// international for triage. Default `US`.
+    #[serde(default = "default_country")]
+    pub country: String,
+    /// Orders worth at least this much are flagged `high_value` by triage,
+    /// e.g. `{ amount = "1000", currency = "USD" }`.
+    #[serde(default)]
+    pub high_value: Option<model::Money>,
+    /// Payments are captured when the order ships, so an `authorized`
+    /// payment is not a hold.
+    #[serde(default)]
+    pub capture_on_shipment: bool,
+}
+
+impl TenantConfig {
+    /// A tenant with this display name and every other setting at its default.
+    pub fn named(name: impl Into<String>) -> Self {
+        TenantConfig {
+            name: name.into(),
+            country: default_country(),
+            high_value: None,
+            capture_on_shipment: false,
+        }
+    }
+}
+
+fn default_country() -> String {
+    "US".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -495,6 +523,11 @@ impl Config {
     /// Cross-references: every node and connection names a configured tenant,
     /// every connection node exists and belongs to the same tenant.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        for (id, tenant) in &self.tenants {
+            if let Err(e) = engine::triage::CountryCode::parse(&tenant.country) {
+                return Err(config_error(format!("tenants.{id}.country"), e.message));
+            }
+        }
         for (id, node) in &self.nodes {
             if !self.tenants.contains_key(&node.tenant) {
                 return Err(config_error(

@@ -84,10 +84,64 @@ async fn round(app: &App, cursor: u64) -> Result<Option<u64>, store::Error> {
 /// The decisions for one order, as they stand at event `seq`.
 pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Vec<NewDecision> {
     let mut out = Vec::new();
-    if let Some(d) = sourcing(app, tenant, order, seq) {
-        out.push(d);
+    if order.status.is_terminal() {
+        return out;
     }
+    out.extend(triage(app, tenant, order, seq));
+    out.extend(sourcing(app, tenant, order, seq));
     out
+}
+
+/// Standard, flagged or exception, with the reasons.
+fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<NewDecision> {
+    use engine::triage::{CountryCode, ItemFacts, TriageContext};
+    let started = Instant::now();
+    let settings = app.config.tenants.get(tenant)?;
+    let mut ctx = TriageContext::new(CountryCode::parse(&settings.country).ok()?);
+    for line in &order.data.lines {
+        let sku = line.sku.as_str();
+        if app.store.knows_item(tenant, sku) {
+            let facts = app.store.item_flags(tenant, sku).map_or(
+                ItemFacts {
+                    hazmat: false,
+                    oversize: false,
+                    gift_wrap: true,
+                },
+                |f| ItemFacts {
+                    hazmat: f.hazmat,
+                    oversize: f.oversize,
+                    gift_wrap: true,
+                },
+            );
+            ctx.items.insert(line.sku.clone(), facts);
+        }
+        let (positions, _) = app.store.inventory(tenant, sku);
+        ctx.atp
+            .insert(line.sku.clone(), positions.iter().map(|(_, b)| b.atp().max(0)).sum());
+    }
+    ctx.high_value_threshold = settings.high_value.clone();
+    ctx.capture_on_shipment = settings.capture_on_shipment;
+    ctx.b2b_customer = order.data.customer.account.is_some();
+    let result = engine::triage::triage(&order.data, &ctx);
+    let inputs = serde_json::json!({"order": order.data, "context": ctx});
+    Some(NewDecision {
+        tenant: tenant.to_string(),
+        kind: "triage".into(),
+        subject: order.id.to_string(),
+        seq,
+        inputs_digest: digest(&inputs),
+        inputs,
+        output: serde_json::json!({
+            "class": result.class,
+            "reasons": result.reasons,
+            "suggested_ship_to": result.suggested_ship_to,
+        }),
+        confidence: result.confidence,
+        explanation: result.explanation,
+        alternatives: Vec::new(),
+        model: engine::triage::MODEL.into(),
+        latency_us: started.elapsed().as_micros() as u64,
+    })
 }
 
 fn digest(inputs: &serde_json::Value) -> String {
@@ -96,7 +150,7 @@ fn digest(inputs: &serde_json::Value) -> String {
 
 /// Where each line ships from: the cheapest plan on the live network.
 fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<NewDecision> {
-    if order.data.lines.is_empty() || order.status.is_terminal() {
+    if order.data.lines.is_empty() {
         return None;
     }
     let started = Instant::now();

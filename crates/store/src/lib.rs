@@ -32,7 +32,7 @@ pub use decisions::{DecisionRecord, NewDecision, PendingOrderEvent};
 pub use error::Error;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
 pub use schema::FORMAT_VERSION;
-pub use state::Counters;
+pub use state::{Counters, ItemFlags};
 
 use state::State;
 
@@ -526,6 +526,12 @@ impl Store {
     pub fn pack_size(&self, tenant: &TenantId, sku: &str) -> Option<u32> {
         let state = self.inner.state.read();
         state.tenant_lookup(tenant.as_str()).and_then(|t| state.pack_size(t, sku))
+    }
+
+    /// An item's handling attributes, when its `item.upserted` gave them.
+    pub fn item_flags(&self, tenant: &TenantId, sku: &str) -> Option<ItemFlags> {
+        let state = self.inner.state.read();
+        state.tenant_lookup(tenant.as_str()).and_then(|t| state.item_flags(t, sku))
     }
 
     /// Whether any source has reported this SKU for the tenant.

@@ -75,6 +75,15 @@ pub(crate) struct OrderSlot {
     lines: (u32, u16),
 }
 
+/// What an item needs in handling, as its `item.upserted` said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ItemFlags {
+    pub hazmat: bool,
+    pub oversize: bool,
+    pub cold_chain: bool,
+    pub final_sale: bool,
+}
+
 /// Expected supply of one reference (`po:…` or `asn:…`) at one position.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Supply {
@@ -197,6 +206,8 @@ pub struct State {
     pack_sizes: FxHashMap<(u16, u32), u32>,
     /// Unit cost per item, for valuing discrepancies.
     unit_costs: FxHashMap<(u16, u32), model::Money>,
+    /// Handling attributes per item, for triage and sourcing.
+    item_flags: FxHashMap<(u16, u32), ItemFlags>,
     /// Active reservations by number (`R-<n>`), newest last.
     reservations: BTreeMap<u64, ReservationSlot>,
     /// (expires_at, number) of active reservations, for expiry.
@@ -447,6 +458,15 @@ impl State {
                 if let Some(cost) = &item.unit_cost {
                     self.unit_costs.insert((tenant, sku), cost.clone());
                 }
+                self.item_flags.insert(
+                    (tenant, sku),
+                    ItemFlags {
+                        hazmat: item.hazmat,
+                        oversize: item.oversize,
+                        cold_chain: item.cold_chain,
+                        final_sale: item.final_sale,
+                    },
+                );
             }
             EventBody::OrderCreated(data) | EventBody::OrderUpdated(data) => {
                 let Some(slot) = slot else { return };
@@ -922,6 +942,11 @@ impl State {
             (Some(s), Some(n)) => self.inventory.get(&(tenant, s, n)).map(|b| b.on_hand).unwrap_or(0),
             _ => 0,
         }
+    }
+
+    /// The item's handling attributes, if an `item.upserted` told them.
+    pub(crate) fn item_flags(&self, tenant: u16, sku: &str) -> Option<ItemFlags> {
+        self.item_flags.get(&(tenant, self.interned(sku)?)).copied()
     }
 
     pub(crate) fn pack_size(&self, tenant: u16, sku: &str) -> Option<u32> {

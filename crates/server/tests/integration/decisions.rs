@@ -8,8 +8,14 @@ use serde_json::json;
 use crate::support::{Harness, base_config, eventually};
 
 fn order(id: &str, event_id: &str, quantity: i64) -> serde_json::Value {
+    order_to(id, event_id, quantity, "07102")
+}
+
+fn order_to(id: &str, event_id: &str, quantity: i64, zip: &str) -> serde_json::Value {
     json!({"event_id": event_id, "source": "oms", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
-           "data": {"order_id": id, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": quantity}]}})
+           "data": {"order_id": id, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": quantity}],
+                    "ship_to": {"name": "Ada Lovelace", "line1": "1 Market St", "city": "Newark", "region": "NJ",
+                                "postal_code": zip, "country": "US"}}})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,7 +33,7 @@ async fn every_order_gets_a_sourcing_decision_once() {
         h.get("/v1/decisions?kind=sourcing").await.1["items"].as_array().unwrap().len() == 2
     })
     .await;
-    let (status, list) = h.get("/v1/decisions?subject=SO-1").await;
+    let (status, list) = h.get("/v1/decisions?subject=SO-1&kind=sourcing").await;
     assert_eq!(status, 200);
     let d = &list["items"][0];
     assert_eq!(d["kind"], "sourcing");
@@ -53,17 +59,48 @@ async fn every_order_gets_a_sourcing_decision_once() {
     assert_eq!(short["items"][0]["output"]["feasible"], false);
     // The order view shows its decisions.
     let (_, shown) = h.get("/v1/orders/SO-1").await;
-    assert_eq!(shown["decisions"][0]["kind"], "sourcing");
+    let kinds: Vec<&str> = shown["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["triage", "sourcing"]);
     let (status, error) = h.get("/v1/decisions?kind=horoscope").await;
     assert_eq!((status, error["field"].as_str()), (400, Some("kind")));
+
+    // Triage: a clean domestic order is standard; a bad ZIP code is an exception naming the field.
+    let (_, triage) = h.get("/v1/decisions?subject=SO-1&kind=triage").await;
+    assert_eq!(triage["items"][0]["output"]["class"], "standard", "{triage}");
+    assert_eq!(
+        h.post("/v1/events", json!({"events": [order_to("SO-4", "o4", 1, "1234")]})).await.0,
+        200
+    );
+    eventually(Duration::from_secs(10), "SO-4 is triaged", || async {
+        !h.get("/v1/decisions?subject=SO-4&kind=triage").await.1["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let (_, bad) = h.get("/v1/decisions?subject=SO-4&kind=triage").await;
+    let output = &bad["items"][0]["output"];
+    assert_eq!(output["class"], "exception", "{bad}");
+    let reason = &output["reasons"][0];
+    assert!(reason["message"].as_str().unwrap().contains("1234"), "{reason}");
+    assert_eq!(reason["field"], "ship_to.postal_code", "{reason}");
 
     // After a restart the pipeline resumes from its cursor: nothing is decided twice.
     let h = h.restart(base_config).await;
     assert_eq!(h.post("/v1/events", json!({"events": [order("SO-3", "o3", 1)]})).await.0, 200);
     eventually(Duration::from_secs(10), "the new order is decided", || async {
-        h.get("/v1/decisions?kind=sourcing").await.1["items"].as_array().unwrap().len() == 3
+        h.get("/v1/decisions?kind=sourcing").await.1["items"].as_array().unwrap().len() == 4
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(h.get("/v1/decisions").await.1["items"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        h.get("/v1/decisions").await.1["items"].as_array().unwrap().len(),
+        8,
+        "two decisions per order, once"
+    );
 }

@@ -48,7 +48,7 @@ pub fn base_config(dir: &Path) -> Config {
     let mut config = Config::default();
     config.server.data_dir = dir.to_path_buf();
     config.server.admin_key = Some(Secret::generated(KEY.into()));
-    config.tenants.insert(acme(), TenantConfig { name: "Acme".into() });
+    config.tenants.insert(acme(), TenantConfig::named("Acme"));
     for id in ["DC-EAST", "DC-WEST"] {
         config.nodes.insert(NodeId::parse(id).unwrap(), node());
     }
