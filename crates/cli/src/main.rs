@@ -6,6 +6,7 @@ mod demo;
 mod edi;
 mod import;
 mod replay;
+mod train;
 
 /// mimalloc rather than glibc's allocator: the request path allocates and
 /// frees many small buffers across threads (measured in BENCHMARKS.md).
@@ -55,6 +56,11 @@ enum Command {
     /// Bulk import of files (Shopify order exports, inventory CSV, EDI X12) into a running server.
     /// Exits 2 when some items were rejected.
     Import(import::Args),
+    /// Train a model on data and report its evaluation.
+    Train {
+        #[command(subcommand)]
+        command: train::Command,
+    },
     /// Measure performance; prints JSON.
     Bench {
         #[command(subcommand)]
@@ -66,7 +72,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. } | Command::Replay(_) | Command::Import(_)
+        Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. } | Command::Replay(_) | Command::Train { .. } | Command::Import(_)
     );
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -84,6 +90,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench { which } => runtime.block_on(bench::run(which)),
         Command::Edi { command } => edi::run(command),
         Command::Replay(args) => runtime.block_on(replay::run(args)),
+        Command::Train { command } => train::run(command),
         Command::Import(args) => runtime.block_on(import::run(args)),
     }
 }

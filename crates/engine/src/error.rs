@@ -4,9 +4,10 @@
 /// the server can answer `{code, message, field}` without guessing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// A sourcing instance that cannot be planned as given.
+    /// Input a decision cannot be made on as given: a sourcing instance, a
+    /// shipment request, a risk training file, a release plan's orders.
     #[error("{message} (field `{field}`)")]
-    InvalidInstance {
+    Invalid {
         /// Path of the offending field, e.g. `nodes[2].stock.A`.
         field: String,
         /// What is wrong, in plain words.
@@ -16,7 +17,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidInstance {
+        Error::Invalid {
             field: field.into(),
             message: message.into(),
         }
@@ -25,14 +26,14 @@ impl Error {
     /// Stable machine-readable code for the API's error table.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::InvalidInstance { .. } => "invalid_sourcing_instance",
+            Error::Invalid { .. } => "invalid_input",
         }
     }
 
     /// The field at fault, as a path relative to the request body.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Error::InvalidInstance { field, .. } => Some(field),
+            Error::Invalid { field, .. } => Some(field),
         }
     }
 }

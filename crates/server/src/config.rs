@@ -448,6 +448,18 @@ pub struct Config {
     pub nodes: BTreeMap<NodeId, NodeConfig>,
     #[serde(default)]
     pub connections: BTreeMap<ConnectionId, ConnectionConfig>,
+    #[serde(default)]
+    pub decisions: DecisionsConfig,
+}
+
+/// `[decisions]`: the models the decision pipeline uses.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionsConfig {
+    /// A risk model trained with `crossdock train risk --out FILE`; unset: the
+    /// model shipped in the binary.
+    #[serde(default)]
+    pub risk_model: Option<PathBuf>,
 }
 
 /// Overrides from the command line (highest precedence).

@@ -34,6 +34,8 @@ pub struct App {
     /// ISA13/GS06 of the next acknowledgement crossdock sends. Seeded from the
     /// clock so numbers keep rising across restarts.
     edi_control: Arc<std::sync::atomic::AtomicU32>,
+    /// The fraud risk model the pipeline scores with.
+    pub risk_model: Arc<engine::risk::RiskModel>,
 }
 
 impl App {
@@ -57,6 +59,15 @@ impl App {
                 buffer: c.atp_buffer,
             })
             .collect();
+        let risk_model = match &config.decisions.risk_model {
+            None => engine::risk::RiskModel::default_model().clone(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| store::Error::Invalid(format!("decisions.risk_model: cannot read {}: {e}", path.display())))?;
+                engine::risk::RiskModel::from_json(&text)
+                    .map_err(|e| store::Error::Invalid(format!("decisions.risk_model: {}: {e}", path.display())))?
+            }
+        };
         let store = store::Store::open(options)?;
         let seed = (jiff::Timestamp::now().as_second() % 900_000_000) as u32 + 1;
         Ok(App {
@@ -64,6 +75,7 @@ impl App {
             store,
             started: jiff::Timestamp::now(),
             edi_control: Arc::new(seed.into()),
+            risk_model: Arc::new(risk_model),
         })
     }
 

@@ -87,13 +87,93 @@ pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Vec<NewD
     if order.status.is_terminal() {
         return out;
     }
-    out.extend(triage(app, tenant, order, seq));
+    let risk = risk(app, tenant, order, seq);
+    let level = risk.as_ref().and_then(|(_, level)| *level);
+    out.extend(risk.map(|(d, _)| d));
+    out.extend(triage(app, tenant, order, seq, level));
     out.extend(sourcing(app, tenant, order, seq));
     out
 }
 
+/// Fraud risk from the shipped (or configured) model, with each feature's
+/// contribution. The context comes from the log: the customer's earlier
+/// orders and how many orders the same email placed in the 24 h before.
+fn risk(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(NewDecision, Option<engine::triage::RiskLevel>)> {
+    use engine::risk::{CustomerHistory, RiskContext, Velocity};
+    let started = Instant::now();
+    let placed = order.data.placed_at.unwrap_or(order.created_at);
+    let mut history = CustomerHistory::default();
+    let mut velocity = Velocity::default();
+    if let Some(email) = order.data.customer.email.as_deref() {
+        let query = store::OrderQuery {
+            customer: Some(email.to_owned()),
+            until: Some(placed),
+            ..Default::default()
+        };
+        if let Ok(page) = app.store.orders(tenant, &query, None, 500) {
+            let earlier: Vec<&Order> = page.items.iter().filter(|o| o.id != order.id).collect();
+            history.orders_count = earlier.len() as u32;
+            history.total_spent = earlier
+                .iter()
+                .filter_map(|o| o.data.total.as_ref())
+                .filter_map(|m| m.amount.to_string().parse::<f64>().ok())
+                .sum();
+            history.first_order_at = earlier.iter().map(|o| o.data.placed_at.unwrap_or(o.created_at)).min();
+            let day_before = placed.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(placed);
+            velocity.email = earlier
+                .iter()
+                .filter(|o| o.data.placed_at.unwrap_or(o.created_at) >= day_before)
+                .count() as u32;
+        }
+    }
+    // The storefront's own count wins when it knows more than the log.
+    if let Some(count) = order.data.customer.orders_count {
+        history.orders_count = history.orders_count.max(count.saturating_sub(1));
+    }
+    if history.first_order_at.is_none() {
+        history.first_order_at = order.data.customer.created_at;
+    }
+    let ctx = RiskContext {
+        history,
+        velocity,
+        risky_lines: Vec::new(),
+        as_of: Some(placed),
+        utc_offset_minutes: None,
+    };
+    let assessment = engine::risk::assess(&order.data, &ctx, &app.risk_model).ok()?;
+    let level = match assessment.level {
+        engine::risk::Level::Low => engine::triage::RiskLevel::Low,
+        engine::risk::Level::Medium => engine::triage::RiskLevel::Medium,
+        engine::risk::Level::High => engine::triage::RiskLevel::High,
+    };
+    let inputs = serde_json::json!({"context": ctx, "features": engine::risk::extract(&order.data, &ctx).ok()});
+    Some((
+        NewDecision {
+            tenant: tenant.to_string(),
+            kind: "risk".into(),
+            subject: order.id.to_string(),
+            seq,
+            inputs_digest: digest(&inputs),
+            inputs,
+            output: serde_json::json!({
+                "score": assessment.score,
+                "level": assessment.level,
+                "flagged": assessment.flagged,
+                "threshold": assessment.threshold,
+                "contributions": assessment.contributions,
+            }),
+            confidence: assessment.confidence,
+            explanation: assessment.explanation,
+            alternatives: Vec::new(),
+            model: assessment.model,
+            latency_us: started.elapsed().as_micros() as u64,
+        },
+        Some(level),
+    ))
+}
+
 /// Standard, flagged or exception, with the reasons.
-fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<NewDecision> {
+fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64, risk: Option<engine::triage::RiskLevel>) -> Option<NewDecision> {
     use engine::triage::{CountryCode, ItemFacts, TriageContext};
     let started = Instant::now();
     let settings = app.config.tenants.get(tenant)?;
@@ -122,6 +202,7 @@ fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<NewDe
     ctx.high_value_threshold = settings.high_value.clone();
     ctx.capture_on_shipment = settings.capture_on_shipment;
     ctx.b2b_customer = order.data.customer.account.is_some();
+    ctx.risk = risk;
     let result = engine::triage::triage(&order.data, &ctx);
     let inputs = serde_json::json!({"order": order.data, "context": ctx});
     Some(NewDecision {

@@ -118,7 +118,7 @@ fn fractional_quantities_and_unknown_capabilities_do_not_parse() {
 
 fn invalid_field(inst: &Instance) -> String {
     match inst.validate().unwrap_err() {
-        crate::Error::InvalidInstance { field, .. } => field,
+        crate::Error::Invalid { field, .. } => field,
     }
 }
 
@@ -182,7 +182,7 @@ fn validation_names_the_field_at_fault() {
         i
     })
     .unwrap_err();
-    assert_eq!(err.code(), "invalid_sourcing_instance");
+    assert_eq!(err.code(), "invalid_input");
     assert_eq!(err.field(), Some("nodes[1].stock.A"));
     assert!(err.to_string().contains("must not be negative"), "{err}");
 }

@@ -65,10 +65,18 @@ async fn every_order_gets_a_sourcing_decision_once() {
         .iter()
         .map(|d| d["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["triage", "sourcing"]);
+    assert_eq!(kinds, ["risk", "triage", "sourcing"]);
     let (status, error) = h.get("/v1/decisions?kind=horoscope").await;
     assert_eq!((status, error["field"].as_str()), (400, Some("kind")));
 
+    // Risk: a score from the trained model with each feature's part in it.
+    let (_, risk) = h.get("/v1/decisions?subject=SO-1&kind=risk").await;
+    let r = &risk["items"][0];
+    let score = r["output"]["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score), "{r}");
+    assert!(r["model"].as_str().unwrap().starts_with("risk/1+"), "{r}");
+    assert!(!r["output"]["contributions"].as_array().unwrap().is_empty());
+    assert!(!r["explanation"].as_array().unwrap().is_empty());
     // Triage: a clean domestic order is standard; a bad ZIP code is an exception naming the field.
     let (_, triage) = h.get("/v1/decisions?subject=SO-1&kind=triage").await;
     assert_eq!(triage["items"][0]["output"]["class"], "standard", "{triage}");
@@ -100,7 +108,7 @@ async fn every_order_gets_a_sourcing_decision_once() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         h.get("/v1/decisions").await.1["items"].as_array().unwrap().len(),
-        8,
-        "two decisions per order, once"
+        12,
+        "three decisions per order, once"
     );
 }
