@@ -98,7 +98,7 @@ pub enum Which {
     Carrier {
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Shipments in each of the learning and the test phase.
+        /// Simulated shipments, split evenly between the learning and the test phase.
         #[arg(long, default_value_t = 20_000)]
         shipments: usize,
     },

@@ -105,26 +105,13 @@ fn risk(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(NewDec
     let mut history = CustomerHistory::default();
     let mut velocity = Velocity::default();
     if let Some(email) = order.data.customer.email.as_deref() {
-        let query = store::OrderQuery {
-            customer: Some(email.to_owned()),
-            until: Some(placed),
-            ..Default::default()
-        };
-        if let Ok(page) = app.store.orders(tenant, &query, None, 500) {
-            let earlier: Vec<&Order> = page.items.iter().filter(|o| o.id != order.id).collect();
-            history.orders_count = earlier.len() as u32;
-            history.total_spent = earlier
-                .iter()
-                .filter_map(|o| o.data.total.as_ref())
-                .filter_map(|m| m.amount.to_string().parse::<f64>().ok())
-                .sum();
-            history.first_order_at = earlier.iter().map(|o| o.data.placed_at.unwrap_or(o.created_at)).min();
-            let day_before = placed.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(placed);
-            velocity.email = earlier
-                .iter()
-                .filter(|o| o.data.placed_at.unwrap_or(o.created_at) >= day_before)
-                .count() as u32;
-        }
+        let summary = app
+            .store
+            .customer_summary(tenant, email, placed, Duration::from_secs(24 * 3600), order.id.as_str());
+        history.orders_count = summary.orders;
+        history.total_spent = summary.total_cents as f64 / 100.0;
+        history.first_order_at = summary.first_at.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
+        velocity.email = summary.in_window;
     }
     // The storefront's own count wins when it knows more than the log.
     if let Some(count) = order.data.customer.orders_count {
@@ -204,7 +191,13 @@ fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64, risk: Option<en
     ctx.b2b_customer = order.data.customer.account.is_some();
     ctx.risk = risk;
     let result = engine::triage::triage(&order.data, &ctx);
-    let inputs = serde_json::json!({"order": order.data, "context": ctx});
+    // The key inputs: the order itself is in the log under the same subject.
+    let inputs = serde_json::json!({
+        "ship_to": order.data.ship_to,
+        "lines": order.data.lines.iter().map(|l| serde_json::json!({"sku": l.sku, "quantity": l.quantity})).collect::<Vec<_>>(),
+        "payment_state": order.data.payment_state,
+        "context": ctx,
+    });
     Some(NewDecision {
         tenant: tenant.to_string(),
         kind: "triage".into(),

@@ -32,7 +32,7 @@ pub use decisions::{DecisionRecord, NewDecision, PendingOrderEvent};
 pub use error::Error;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
 pub use schema::FORMAT_VERSION;
-pub use state::{Counters, ItemFlags};
+pub use state::{Counters, CustomerSummary, ItemFlags};
 
 use state::State;
 
@@ -526,6 +526,24 @@ impl Store {
     pub fn pack_size(&self, tenant: &TenantId, sku: &str) -> Option<u32> {
         let state = self.inner.state.read();
         state.tenant_lookup(tenant.as_str()).and_then(|t| state.pack_size(t, sku))
+    }
+
+    /// A customer's (email, name or account) orders created before `before`,
+    /// with how many fall in the `window` before it, leaving out `except`.
+    /// From memory: cheap enough for every order's risk assessment.
+    pub fn customer_summary(
+        &self,
+        tenant: &TenantId,
+        customer: &str,
+        before: Timestamp,
+        window: std::time::Duration,
+        except: &str,
+    ) -> CustomerSummary {
+        let state = self.inner.state.read();
+        match state.tenant_lookup(tenant.as_str()) {
+            Some(t) => state.customer_summary(t, customer, micros(before), window.as_micros() as i64, except),
+            None => CustomerSummary::default(),
+        }
     }
 
     /// An item's handling attributes, when its `item.upserted` gave them.

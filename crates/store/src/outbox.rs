@@ -108,7 +108,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
 /// of its subject.
 pub(crate) fn due(conn: &Connection, connection: &str, now: Timestamp, exclude: &[u64], limit: usize) -> Result<Vec<OutboxMessage>, Error> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox o
+        "SELECT {COLUMNS} FROM outbox o INDEXED BY outbox_status
          WHERE o.connection = ?1 AND o.status = 'pending' AND o.next_attempt_at <= ?2
            AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.connection = o.connection AND p.subject = o.subject
                            AND p.status = 'pending' AND p.id < o.id)
@@ -154,19 +154,35 @@ pub(crate) fn get(conn: &Connection, id: u64) -> Result<Option<OutboxMessage>, E
 
 /// Count and oldest message per (connection, status), for pending and dead.
 pub(crate) fn depths(conn: &Connection) -> Result<Vec<QueueDepth>, Error> {
+    // Counted from the index alone; the oldest message is the lowest id (a
+    // coalesced row keeps its first id and creation time).
     let mut stmt = conn.prepare_cached(
-        "SELECT connection, status, count(*), min(created_at) FROM outbox
-         WHERE status IN ('pending', 'dead') GROUP BY connection, status ORDER BY connection, status",
+        "SELECT connection, status, count(*), min(id) FROM outbox INDEXED BY outbox_status
+         WHERE status IN ('pending', 'dead') GROUP BY status, connection",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(QueueDepth {
-            connection: r.get(0)?,
-            status: r.get(1)?,
-            count: r.get::<_, i64>(2)? as u64,
-            oldest: r.get::<_, Option<i64>>(3)?.map(from_micros),
-        })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut created = conn.prepare_cached("SELECT created_at FROM outbox WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (connection, status, count, oldest_id) in rows {
+        let oldest = created.query_row([oldest_id], |r| r.get::<_, i64>(0)).ok().map(from_micros);
+        out.push(QueueDepth {
+            connection,
+            status,
+            count,
+            oldest,
+        });
+    }
+    out.sort_by(|a, b| (&a.connection, &a.status).cmp(&(&b.connection, &b.status)));
+    Ok(out)
 }
 
 /// Inserts messages; one whose idempotency key is already in the outbox is

@@ -71,8 +71,20 @@ pub(crate) struct OrderSlot {
     /// When the order data in force was current at its source (see
     /// [`model::order::Order::data_as_of`]): older updates do not replace it.
     data_at: i64,
+    /// The order's total in hundredths of its currency, when it has one.
+    total_cents: i64,
     /// Lines (interned SKU, units) in `State::lines`, for allocations.
     lines: (u32, u16),
+}
+
+/// A customer's earlier orders, summed from the projection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CustomerSummary {
+    pub orders: u32,
+    pub total_cents: i64,
+    /// Unix microseconds.
+    pub first_at: Option<i64>,
+    pub in_window: u32,
 }
 
 /// What an item needs in handling, as its `item.upserted` said.
@@ -347,6 +359,28 @@ impl State {
         self.customer_next[slot as usize][which] = previous;
     }
 
+    /// A customer's orders created before `before` (unix µs), from the
+    /// projection alone: how many, their total in hundredths, the first's
+    /// creation time, and how many fall in the `window` µs before `before`.
+    /// `except` is left out (the order being assessed). Hash collisions may
+    /// over-count; this feeds a risk estimate, not a ledger.
+    pub(crate) fn customer_summary(&self, tenant: u16, customer: &str, before: i64, window: i64, except: &str) -> CustomerSummary {
+        let mut summary = CustomerSummary::default();
+        for slot in self.customer_slots(tenant, customer) {
+            let order = &self.orders[slot as usize];
+            if order.tenant != tenant || order.created_at >= before || self.order_id(slot) == except {
+                continue;
+            }
+            summary.orders += 1;
+            summary.total_cents += order.total_cents;
+            summary.first_at = Some(summary.first_at.map_or(order.created_at, |f: i64| f.min(order.created_at)));
+            if order.created_at >= before - window {
+                summary.in_window += 1;
+            }
+        }
+        summary
+    }
+
     /// Slots whose customer key matches, newest first (may hold false
     /// positives on hash collision; callers check the documents).
     ///
@@ -421,6 +455,7 @@ impl State {
             created_at: at,
             updated_at: at,
             data_at: at,
+            total_cents: 0,
             lines: (0, 0),
         });
         self.customer_next.push([NONE, NONE]);
@@ -491,6 +526,11 @@ impl State {
                     return;
                 }
                 self.orders[slot as usize].data_at = at;
+                self.orders[slot as usize].total_cents = data
+                    .total
+                    .as_ref()
+                    .and_then(|m| (m.amount * rust_decimal::Decimal::ONE_HUNDRED).trunc().try_into().ok())
+                    .unwrap_or(0);
                 let customer = &data.customer;
                 if self.customer_next[slot as usize] == [NONE, NONE] {
                     self.add_customer(tenant, 0, customer.email.as_deref(), slot);

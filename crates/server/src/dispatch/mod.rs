@@ -16,7 +16,7 @@ mod breaker;
 mod limiter;
 pub mod sinks;
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -128,7 +128,12 @@ struct Dispatcher {
     client: reqwest::Client,
     breaker: breaker::Breaker,
     limiter: limiter::Limiter,
-    in_flight: HashMap<u64, ()>,
+    /// Calls under way.
+    in_flight: HashSet<u64>,
+    /// Calls done whose outcome is being recorded: not offered again until
+    /// it is (the store still has them pending).
+    settling: HashSet<u64>,
+    settled: (mpsc::UnboundedSender<Vec<u64>>, mpsc::UnboundedReceiver<Vec<u64>>),
     rng: u64,
 }
 
@@ -144,7 +149,9 @@ impl Dispatcher {
             connection: Arc::new(connection),
             settings,
             client,
-            in_flight: HashMap::new(),
+            in_flight: HashSet::new(),
+            settling: HashSet::new(),
+            settled: mpsc::unbounded_channel(),
             rng: seed | 1,
         }
     }
@@ -155,7 +162,7 @@ impl Dispatcher {
         tracing::info!(connection = %self.id, "Outbound dispatcher started.");
         loop {
             let stopping = *stopped.borrow();
-            if stopping && self.in_flight.is_empty() {
+            if stopping && self.in_flight.is_empty() && self.settling.is_empty() {
                 break;
             }
             let mut wait = IDLE_POLL;
@@ -172,7 +179,12 @@ impl Dispatcher {
                     while let Ok(more) = done_rx.try_recv() {
                         batch.push(more);
                     }
-                    self.settle(batch).await;
+                    self.settle(batch);
+                }
+                Some(ids) = self.settled.1.recv() => {
+                    for id in ids {
+                        self.settling.remove(&id);
+                    }
                 }
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed(), if !stopping => {}
@@ -192,7 +204,8 @@ impl Dispatcher {
             return Ok(self.breaker.wait(now).map(|w| w.clamp(Duration::from_millis(5), IDLE_POLL)));
         }
         let store = self.app.store.clone();
-        let (id, exclude) = (self.id.clone(), self.in_flight.keys().copied().collect::<Vec<_>>());
+        let exclude: Vec<u64> = self.in_flight.iter().chain(&self.settling).copied().collect();
+        let id = self.id.clone();
         let due = tokio::task::spawn_blocking(move || store.outbox_due(&id, jiff::Timestamp::now(), &exclude, admitted))
             .await
             .map_err(|e| store::Error::Io(e.to_string()))??;
@@ -201,7 +214,7 @@ impl Dispatcher {
                 return Ok(Some(wait.min(IDLE_POLL)));
             }
             self.breaker.started();
-            self.in_flight.insert(message.id, ());
+            self.in_flight.insert(message.id);
             let call = Call {
                 client: self.client.clone(),
                 connection: self.connection.clone(),
@@ -223,12 +236,15 @@ impl Dispatcher {
         Ok(None)
     }
 
-    /// Turns finished calls into settlements and records them in one write.
-    async fn settle(&mut self, batch: Vec<Done>) {
+    /// Turns finished calls into settlements and records them in one write,
+    /// off the loop so calls for other subjects go on meanwhile (the writer
+    /// commits concurrent batches together).
+    fn settle(&mut self, batch: Vec<Done>) {
         let now = Instant::now();
         let mut settlements = Vec::with_capacity(batch.len());
         for Done { message, result, took } in batch {
             self.in_flight.remove(&message.id);
+            self.settling.insert(message.id);
             let connection = self.id.clone();
             metrics::histogram!("crossdock_outbox_call_seconds", "connection" => connection.clone()).record(took.as_secs_f64());
             let (settlement, outcome) = match result {
@@ -261,11 +277,21 @@ impl Dispatcher {
             settlements.push(settlement);
         }
         self.publish_breaker();
-        if let Err(e) = self.app.store.settle(settlements).await {
-            // Unrecorded outcomes: those messages stay pending and go out
-            // again under the same idempotency key.
-            tracing::error!(connection = %self.id, error = %e, "Cannot record delivery outcomes; the messages will be retried.");
-        }
+        let ids: Vec<u64> = settlements
+            .iter()
+            .map(|s| match s {
+                Settlement::Delivered { id, .. } | Settlement::Retry { id, .. } | Settlement::Dead { id, .. } => *id,
+            })
+            .collect();
+        let (store, done, connection) = (self.app.store.clone(), self.settled.0.clone(), self.id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.settle(settlements).await {
+                // Unrecorded outcomes: those messages stay pending and go out
+                // again under the same idempotency key.
+                tracing::error!(connection = %connection, error = %e, "Cannot record delivery outcomes; the messages will be retried.");
+            }
+            let _ = done.send(ids);
+        });
     }
 
     fn retry(&mut self, message: &OutboxMessage, reason: String, after: Option<Duration>) -> Settlement {
