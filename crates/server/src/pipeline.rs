@@ -25,6 +25,7 @@ const BATCH: usize = 256;
 
 /// Runs until `stopped` turns true.
 pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
+    let mut learner = Learner::load(&app);
     let mut cursor = match app.store.pipeline_cursor() {
         Ok(c) => c,
         Err(e) => {
@@ -36,7 +37,7 @@ pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
         if *stopped.borrow() {
             break;
         }
-        match round(&app, cursor).await {
+        match round(&app, cursor, &mut learner).await {
             Ok(Some(next)) => {
                 cursor = next;
                 continue;
@@ -51,8 +52,84 @@ pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
     }
 }
 
+/// What the pipeline learns as orders are delivered: transit times per
+/// carrier, service and lane, saved with the decisions of the same round.
+struct Learner {
+    transit: engine::carrier::TransitModel,
+    changed: bool,
+}
+
+const TRANSIT_MODEL: &str = "carrier.transit";
+
+impl Learner {
+    fn load(app: &App) -> Learner {
+        let saved = app.store.model_state(TRANSIT_MODEL).ok().flatten();
+        let transit = saved
+            .and_then(|json| match serde_json::from_str(&json) {
+                Ok(model) => Some(model),
+                Err(e) => {
+                    tracing::warn!(error = %e, "Saved transit model unreadable; starting from the priors.");
+                    None
+                }
+            })
+            .unwrap_or_default();
+        Learner { transit, changed: false }
+    }
+
+    /// Each delivered package of `order`: its business days in transit.
+    fn observe_delivery(&mut self, app: &App, order: &Order, delivered_at: jiff::Timestamp) {
+        for shipment in &order.shipments {
+            let (Some(carrier), Some(service), Some(node)) = (&shipment.carrier, &shipment.service, &shipment.node) else {
+                continue;
+            };
+            let Some(from) = node_address(app, node) else { continue };
+            let tz = node_tz(app, node);
+            let Ok(lane) = engine::carrier::Lane::between(node, &from, &order.data.ship_to) else {
+                continue;
+            };
+            let shipped = shipment.shipped_at.to_zoned(tz.clone()).date();
+            let delivered = delivered_at.to_zoned(tz).date();
+            if self.transit.observe(carrier, service, &lane, shipped, delivered).is_ok() {
+                self.changed = true;
+                metrics::counter!("crossdock_transit_observations_total").increment(1);
+            }
+        }
+    }
+
+    fn take_state(&mut self) -> Vec<(String, String)> {
+        if !std::mem::take(&mut self.changed) {
+            return Vec::new();
+        }
+        serde_json::to_string(&self.transit)
+            .map(|json| vec![(TRANSIT_MODEL.to_owned(), json)])
+            .unwrap_or_default()
+    }
+}
+
+fn node_tz(app: &App, node: &model::NodeId) -> jiff::tz::TimeZone {
+    app.config
+        .nodes
+        .get(node)
+        .and_then(|n| n.timezone.as_deref())
+        .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// A node's location as an address (coordinates and the tenant's country).
+fn node_address(app: &App, node: &model::NodeId) -> Option<model::order::Address> {
+    let config = app.config.nodes.get(node)?;
+    let country = app.config.tenants.get(&config.tenant).map(|t| t.country.clone());
+    Some(model::order::Address {
+        name: config.name.clone(),
+        country,
+        lat: config.lat,
+        lon: config.lon,
+        ..Default::default()
+    })
+}
+
 /// One batch: returns the new cursor, or `None` when there was nothing new.
-async fn round(app: &App, cursor: u64) -> Result<Option<u64>, store::Error> {
+async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u64>, store::Error> {
     let store = app.store.clone();
     let (pending, last) = tokio::task::spawn_blocking(move || store.pending_order_events(cursor, BATCH))
         .await
@@ -75,14 +152,19 @@ async fn round(app: &App, cursor: u64) -> Result<Option<u64>, store::Error> {
             .await
             .map_err(|e| store::Error::Io(e.to_string()))??;
         let Some(order) = order else { continue };
-        decisions.extend(decide(app, &tenant, &order, event.seq));
+        if event.kind == "order.delivered" {
+            learner.observe_delivery(app, &order, order.updated_at);
+            continue;
+        }
+        decisions.extend(decide(app, &tenant, &order, event.seq, &learner.transit));
     }
-    app.store.record_decisions(decisions, Some(next)).await?;
+    let models = learner.take_state();
+    app.store.record_decisions(decisions, Some(next), models).await?;
     Ok(Some(next))
 }
 
 /// The decisions for one order, as they stand at event `seq`.
-pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Vec<NewDecision> {
+pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64, transit: &engine::carrier::TransitModel) -> Vec<NewDecision> {
     let mut out = Vec::new();
     if order.status.is_terminal() {
         return out;
@@ -91,8 +173,157 @@ pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Vec<NewD
     let level = risk.as_ref().and_then(|(_, level)| *level);
     out.extend(risk.map(|(d, _)| d));
     out.extend(triage(app, tenant, order, seq, level));
-    out.extend(sourcing(app, tenant, order, seq));
+    let sourced = sourcing(app, tenant, order, seq);
+    let node = sourced.as_ref().and_then(|(_, node)| node.clone());
+    out.extend(sourced.map(|(d, _)| d));
+    if let Some(node) = node {
+        out.extend(carrier(app, tenant, order, seq, &node, transit));
+    }
     out
+}
+
+/// Business days promised by service level when the order names no date.
+fn promised_days(level: model::order::ServiceLevel) -> i64 {
+    use model::order::ServiceLevel::*;
+    match level {
+        SameDay | Pickup => 0,
+        NextDay => 1,
+        Expedited => 2,
+        Standard => 5,
+        Freight => 7,
+    }
+}
+
+/// Carrier and service for the package from `node`: the cheapest whose
+/// chance of arriving by the promised date meets the target, on the
+/// transit times learned from deliveries. Prices come from the built-in
+/// example rate tables until a tenant configures its own.
+fn carrier(
+    app: &App,
+    tenant: &TenantId,
+    order: &Order,
+    seq: u64,
+    node: &model::NodeId,
+    transit: &engine::carrier::TransitModel,
+) -> Option<NewDecision> {
+    use engine::carrier::{Origin, Parcel, ShipmentRequest};
+    let started = Instant::now();
+    let config = app.config.nodes.get(node)?;
+    let tz = node_tz(app, node);
+    let now = jiff::Timestamp::now().to_zoned(tz);
+    // Counted from when it was placed, or from today for an order decided late.
+    let placed = order
+        .data
+        .placed_at
+        .unwrap_or(order.created_at)
+        .to_zoned(now.time_zone().clone())
+        .date()
+        .max(now.date());
+    let promised_by = order.data.promised_by.unwrap_or_else(|| {
+        let mut day = placed;
+        let mut left = promised_days(order.data.service_level);
+        while left > 0 {
+            day = day.tomorrow().unwrap_or(day);
+            if day.weekday().to_monday_one_offset() <= 5 {
+                left -= 1;
+            }
+        }
+        day
+    });
+    let units: i64 = order.data.lines.iter().map(|l| l.quantity.units()).sum();
+    let flags: Vec<_> = order
+        .data
+        .lines
+        .iter()
+        .filter_map(|l| app.store.item_flags(tenant, l.sku.as_str()))
+        .collect();
+    let request = ShipmentRequest {
+        order_id: Some(order.id.clone()),
+        origin: Origin {
+            node: node.clone(),
+            address: node_address(app, node)?,
+        },
+        destination: order.data.ship_to.clone(),
+        // Until items carry weights: half a kilo per unit.
+        parcels: vec![Parcel {
+            weight_grams: (units.max(1) as u32).saturating_mul(500),
+            length_cm: None,
+            width_cm: None,
+            height_cm: None,
+        }],
+        residential: order.data.customer.account.is_none(),
+        po_box: engine::triage::detect_po_box(&order.data.ship_to).is_some(),
+        hazmat: flags.iter().any(|f| f.hazmat),
+        oversize: flags.iter().any(|f| f.oversize),
+        ready_at: now.datetime(),
+        cutoffs: config.cutoffs.clone(),
+        promised_by,
+    };
+    let inputs = serde_json::to_value(&request).ok()?;
+    let decision = match engine::carrier::choose(
+        &request,
+        &engine::carrier::example_tables(),
+        transit,
+        engine::carrier::DEFAULT_TARGET_ON_TIME,
+    ) {
+        Ok(decision) => decision,
+        // No service can carry it (or the address cannot be zoned): recorded
+        // as a decision with no carrier, so a planner sees why.
+        Err(e) => {
+            return Some(NewDecision {
+                tenant: tenant.to_string(),
+                kind: "carrier".into(),
+                subject: order.id.to_string(),
+                seq,
+                inputs_digest: digest(&inputs),
+                inputs,
+                output: serde_json::json!({"carrier": null, "node": node, "error": {"code": e.code(), "field": e.field(), "message": e.to_string()}}),
+                confidence: 0.0,
+                explanation: vec![Factor {
+                    description: format!("No carrier service can take this package: {e}"),
+                    weight: 1.0,
+                }],
+                alternatives: Vec::new(),
+                model: engine::carrier::MODEL.into(),
+                latency_us: started.elapsed().as_micros() as u64,
+            });
+        }
+    };
+    let alternatives = decision
+        .alternatives
+        .iter()
+        .filter(|o| !o.chosen)
+        .map(|o| Alternative {
+            option: serde_json::json!({"carrier": o.carrier, "service": o.service, "price": o.price, "p_on_time": o.p_on_time}),
+            score: o.price,
+            note: Some(format!("{}: ${:.2}, {:.0}% on time", o.name, o.price, o.p_on_time * 100.0)),
+        })
+        .collect();
+    Some(NewDecision {
+        tenant: tenant.to_string(),
+        kind: "carrier".into(),
+        subject: order.id.to_string(),
+        seq,
+        inputs_digest: digest(&inputs),
+        inputs,
+        output: serde_json::json!({
+            "carrier": decision.carrier,
+            "service": decision.service,
+            "price": decision.price,
+            "p_on_time": decision.p_on_time,
+            "meets_target": decision.meets_target,
+            "ship_date": decision.ship_date,
+            "expected_delivery": decision.expected_delivery,
+            "promised_by": decision.promised_by,
+            "node": node,
+            "label_request": decision.label_request,
+        }),
+        confidence: decision.confidence,
+        explanation: decision.explanation,
+        alternatives,
+        model: engine::carrier::MODEL.into(),
+        latency_us: started.elapsed().as_micros() as u64,
+    })
 }
 
 /// Fraud risk from the shipped (or configured) model, with each feature's
@@ -222,8 +453,9 @@ fn digest(inputs: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(inputs.to_string().as_bytes()))
 }
 
-/// Where each line ships from: the cheapest plan on the live network.
-fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<NewDecision> {
+/// Where each line ships from: the cheapest plan on the live network, and
+/// the node shipping the most units (the package the carrier decision is for).
+fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(NewDecision, Option<model::NodeId>)> {
     if order.data.lines.is_empty() {
         return None;
     }
@@ -277,7 +509,18 @@ fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<New
             })
         })
         .collect();
-    Some(NewDecision {
+    let mut per_node: Vec<(model::NodeId, i64)> = Vec::new();
+    for a in &decision.assignments {
+        match per_node.iter_mut().find(|(n, _)| *n == a.node) {
+            Some((_, units)) => *units += a.quantity.units(),
+            None => per_node.push((a.node.clone(), a.quantity.units())),
+        }
+    }
+    let main_node = per_node
+        .iter()
+        .max_by_key(|(n, u)| (*u, std::cmp::Reverse(n.clone())))
+        .map(|(n, _)| n.clone());
+    let record = NewDecision {
         tenant: tenant.to_string(),
         kind: "sourcing".into(),
         subject: order.id.to_string(),
@@ -294,5 +537,6 @@ fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<New
         alternatives,
         model: format!("sourcing/{:?}-1", decision.method).to_lowercase(),
         latency_us: started.elapsed().as_micros() as u64,
-    })
+    };
+    Some((record, main_node))
 }

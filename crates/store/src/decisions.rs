@@ -65,7 +65,20 @@ pub struct PendingOrderEvent {
     pub kind: String,
 }
 
-pub(crate) fn record(tx: &Transaction<'_>, decisions: &[NewDecision], cursor: Option<u64>, received: i64) -> Result<u64, Error> {
+pub(crate) fn record(
+    tx: &Transaction<'_>,
+    decisions: &[NewDecision],
+    cursor: Option<u64>,
+    models: &[(String, String)],
+    received: i64,
+) -> Result<u64, Error> {
+    for (name, state) in models {
+        tx.execute(
+            "INSERT INTO models (name, state, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            params![name, state, received],
+        )?;
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO decisions (tenant, kind, subject, seq, inputs_digest, inputs, output, confidence, explanation, alternatives, model, latency_us, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
@@ -112,7 +125,7 @@ pub(crate) fn cursor(conn: &Connection) -> Result<u64, Error> {
 
 pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec<PendingOrderEvent>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated')
+        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated', 'order.delivered')
          ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
@@ -124,6 +137,14 @@ pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A learning model's saved state.
+pub(crate) fn model(conn: &Connection, name: &str) -> Result<Option<String>, Error> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT state FROM models WHERE name = ?1", [name], |r| r.get(0))
+        .optional()?)
 }
 
 /// Highest sequence in the log (the cursor moves past events it skips).

@@ -215,6 +215,7 @@ pub(crate) enum Job {
     Decide {
         decisions: Vec<NewDecision>,
         cursor: Option<u64>,
+        models: Vec<(String, String)>,
         reply: oneshot::Sender<Result<u64, Error>>,
     },
     Reserve {
@@ -602,14 +603,30 @@ impl Store {
     }
 
     /// Records decisions and, when given, moves the pipeline cursor past the
-    /// events they were made on — one transaction. Returns how many were new.
-    pub async fn record_decisions(&self, decisions: Vec<NewDecision>, cursor: Option<u64>) -> Result<u64, Error> {
+    /// events they were made on and saves learning models' states (name,
+    /// JSON) — one transaction. Returns how many decisions were new.
+    pub async fn record_decisions(
+        &self,
+        decisions: Vec<NewDecision>,
+        cursor: Option<u64>,
+        models: Vec<(String, String)>,
+    ) -> Result<u64, Error> {
         let (reply, answer) = oneshot::channel();
         self.sender()?
-            .send(Job::Decide { decisions, cursor, reply })
+            .send(Job::Decide {
+                decisions,
+                cursor,
+                models,
+                reply,
+            })
             .await
             .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// A learning model's saved state (JSON), if it was ever saved.
+    pub fn model_state(&self, name: &str) -> Result<Option<String>, Error> {
+        self.inner.readers.with(|conn| decisions::model(conn, name))
     }
 
     /// The last event the decision pipeline has handled.
@@ -617,7 +634,7 @@ impl Store {
         self.inner.readers.with(decisions::cursor)
     }
 
-    /// `order.created` / `order.updated` events after `after`, oldest first,
+    /// `order.created` / `order.updated` / `order.delivered` events after `after`, oldest first,
     /// and the log's last sequence number.
     pub fn pending_order_events(&self, after: u64, limit: usize) -> Result<(Vec<PendingOrderEvent>, u64), Error> {
         self.inner

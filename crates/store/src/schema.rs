@@ -7,7 +7,7 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 4;
+pub const FORMAT_VERSION: i64 = 5;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -122,6 +122,14 @@ CREATE TABLE decisions (
 CREATE UNIQUE INDEX decisions_once ON decisions (tenant, kind, subject, seq);
 CREATE INDEX decisions_subject ON decisions (tenant, subject, id);
 CREATE INDEX decisions_kind ON decisions (tenant, kind, id);
+"#,
+    r#"
+-- Models that learn online (transit times per carrier, service and lane), as JSON.
+CREATE TABLE models (
+    name       TEXT    PRIMARY KEY,
+    state      TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -164,8 +164,13 @@ impl Writer {
                         let result = outbox::settle(step.tx, &settlements, step.received);
                         answers.push(Answer::Settle(reply, result));
                     }
-                    Job::Decide { decisions, cursor, reply } => {
-                        let result = crate::decisions::record(step.tx, &decisions, cursor, step.received);
+                    Job::Decide {
+                        decisions,
+                        cursor,
+                        models,
+                        reply,
+                    } => {
+                        let result = crate::decisions::record(step.tx, &decisions, cursor, &models, step.received);
                         answers.push(Answer::Decide(reply, result));
                     }
                     Job::Replay { filter, reply } => {

@@ -88,16 +88,21 @@ pub(crate) fn zone_at(origin: &Address, destination: &Address, origin_field: &st
     }
     let oz = us_zip(origin);
     let dz = us_zip(destination);
-    match (oz, dz) {
-        (Some(a), Some(b)) if a[..3] == b[..3] => Ok(Zone {
+    if let (Some(a), Some(b)) = (&oz, &dz)
+        && a[..3] == b[..3]
+    {
+        return Ok(Zone {
             zone: 1,
             distance_km: 0.0,
             basis: ZoneBasis::SameSectionalCentre,
-        }),
-        (Some(a), Some(b)) => {
-            // Either side may still have coordinates; use the best of each.
-            let (la1, lo1) = o.unwrap_or_else(|| zip_centre(&a));
-            let (la2, lo2) = d.unwrap_or_else(|| zip_centre(&b));
+        });
+    }
+    // Each side's best point: its coordinates, else its ZIP prefix's centre
+    // (a node known by coordinates ships to a customer known by ZIP).
+    let op = o.or_else(|| oz.as_ref().map(zip_centre));
+    let dp = d.or_else(|| dz.as_ref().map(zip_centre));
+    match (op, dp) {
+        (Some((la1, lo1)), Some((la2, lo2))) => {
             let km = haversine_km(la1, lo1, la2, lo2);
             Ok(Zone {
                 zone: zone_for_km(km),
@@ -105,7 +110,7 @@ pub(crate) fn zone_at(origin: &Address, destination: &Address, origin_field: &st
                 basis: ZoneBasis::PostalPrefixes,
             })
         }
-        (None, _) if o.is_none() => Err(Error::invalid(
+        (None, _) => Err(Error::invalid(
             origin_field,
             "The origin needs coordinates (lat and lon) or a US ZIP code to work out a shipping zone.",
         )),

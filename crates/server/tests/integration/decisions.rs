@@ -65,7 +65,7 @@ async fn every_order_gets_a_sourcing_decision_once() {
         .iter()
         .map(|d| d["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["risk", "triage", "sourcing"]);
+    assert_eq!(kinds, ["risk", "triage", "sourcing", "carrier"]);
     let (status, error) = h.get("/v1/decisions?kind=horoscope").await;
     assert_eq!((status, error["field"].as_str()), (400, Some("kind")));
 
@@ -106,9 +106,71 @@ async fn every_order_gets_a_sourcing_decision_once() {
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        h.get("/v1/decisions").await.1["items"].as_array().unwrap().len(),
-        12,
-        "three decisions per order, once"
+    let all = h.get("/v1/decisions").await.1;
+    let mut seen: Vec<(String, String)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["kind"].as_str().unwrap().to_owned(), d["subject"].as_str().unwrap().to_owned()))
+        .collect();
+    let count = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), count, "each decision once: {seen:?}");
+    assert!(seen.contains(&("risk".into(), "SO-3".into())) && seen.contains(&("sourcing".into(), "SO-3".into())));
+}
+
+/// The carrier decision rate-shops the package of the node sourcing chose,
+/// and deliveries teach the transit model, which is saved with the decisions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_choices_and_deliveries_teach_transit_times() {
+    let config = |dir: &std::path::Path| {
+        let mut config = base_config(dir);
+        for (id, lat, lon) in [("DC-EAST", 40.73, -74.17), ("DC-WEST", 39.53, -119.81)] {
+            let node = config.nodes.get_mut(&model::NodeId::parse(id).unwrap()).unwrap();
+            node.lat = Some(lat);
+            node.lon = Some(lon);
+        }
+        config
+    };
+    let h = Harness::start(config).await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    assert_eq!(h.post("/v1/events", json!({"events": [order("SO-7", "o7", 2)]})).await.0, 200);
+    eventually(Duration::from_secs(10), "a carrier is chosen", || async {
+        !h.get("/v1/decisions?subject=SO-7&kind=carrier").await.1["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let (_, list) = h.get("/v1/decisions?subject=SO-7&kind=carrier").await;
+    let d = &list["items"][0];
+    assert_eq!(d["output"]["node"], "DC-EAST");
+    assert!(d["output"]["carrier"].is_string() && d["output"]["service"].is_string(), "{d}");
+    let p = d["output"]["p_on_time"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert!(
+        !d["alternatives"].as_array().unwrap().is_empty(),
+        "other services with their prices"
     );
+    assert!(d["explanation"].as_array().unwrap().len() >= 2, "{d}");
+
+    assert!(h.store.model_state("carrier.transit").unwrap().is_none());
+    let carrier = d["output"]["carrier"].as_str().unwrap();
+    let service = d["output"]["service"].as_str().unwrap();
+    let events = json!({"events": [
+        {"event_id": "s7", "source": "wms", "occurred_at": "2026-05-11T15:00:00Z", "type": "order.shipped",
+         "data": {"order_id": "SO-7", "node": "DC-EAST", "tracking_number": "1Z777", "carrier": carrier, "service": service,
+                  "lines": [{"sku": "SKU-1", "quantity": 2}]}},
+        {"event_id": "d7", "source": "carrier", "occurred_at": "2026-05-14T15:00:00Z", "type": "order.delivered",
+         "data": {"order_id": "SO-7"}}
+    ]});
+    let (status, body) = h.post("/v1/events", events).await;
+    assert_eq!(status, 200, "{body}");
+    eventually(Duration::from_secs(10), "the delivery is learned and saved", || async {
+        h.store.model_state("carrier.transit").unwrap().is_some()
+    })
+    .await;
+    let saved = h.store.model_state("carrier.transit").unwrap().unwrap();
+    assert!(saved.contains(carrier), "the saved model knows the lane's carrier");
 }
