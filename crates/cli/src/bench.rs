@@ -797,6 +797,7 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
             capacity_units_per_day: None,
             handling_cost: None,
             package_cost: None,
+            labour_units_per_hour: None,
         },
     );
     let connection = |kind, subscribe: Vec<String>, nodes: Vec<model::NodeId>| ConnectionConfig {

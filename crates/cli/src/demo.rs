@@ -83,6 +83,7 @@ pub fn demo_config(
                 capacity_units_per_day: Some(5_000),
                 handling_cost: None,
                 package_cost: None,
+                labour_units_per_hour: None,
             },
         );
         config.connections.insert(

@@ -261,6 +261,9 @@ pub struct NodeConfig {
     pub cutoffs: Vec<Cutoff>,
     #[serde(default)]
     pub capacity_units_per_day: Option<u32>,
+    /// Units an hour the floor picks, for release waves (default 200).
+    #[serde(default)]
+    pub labour_units_per_hour: Option<f64>,
     /// Planning cost of picking and packing one package here (default 1.0).
     #[serde(default)]
     pub handling_cost: Option<f64>,

@@ -12,6 +12,7 @@ mod outbox;
 mod pipeline;
 mod plan;
 mod reconcile;
+mod release;
 mod routes;
 mod webhooks;
 

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, plan, reconcile, webhooks};
+use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, plan, reconcile, release, webhooks};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -54,6 +54,7 @@ pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
         .route("/v1/reservations/{id}", axum::routing::delete(inventory::delete_reservation))
         .route("/v1/availability", post(inventory::post_availability))
         .route("/v1/plan/sourcing", post(plan::sourcing))
+        .route("/v1/release", post(release::release))
         .route("/v1/stats", get(stats))
         .route("/v1/outbox", get(outbox::list))
         .route("/v1/outbox/replay", post(outbox::replay))

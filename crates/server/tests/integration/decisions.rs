@@ -174,3 +174,70 @@ async fn carrier_choices_and_deliveries_teach_transit_times() {
     let saved = h.store.model_state("carrier.transit").unwrap().unwrap();
     assert!(saved.contains(carrier), "the saved model knows the lane's carrier");
 }
+
+/// Releasing: a dry run plans waves and sends nothing; a real release sends
+/// each wave to the WMS serving its node, through the outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn released_orders_go_to_the_wms_in_waves() {
+    use crate::support::{Receiver, connection};
+    let wms = Receiver::start().await;
+    let base = wms.base.clone();
+    let h = Harness::start(move |dir| {
+        let mut config = base_config(dir);
+        let node = config.nodes.get_mut(&model::NodeId::parse("DC-EAST").unwrap()).unwrap();
+        node.lat = Some(40.73);
+        node.lon = Some(-74.17);
+        node.cutoffs = vec![model::node::Cutoff {
+            carrier: "UPS".into(),
+            time: "23:59".into(),
+        }];
+        let mut east = connection(model::tenant::ConnectionKind::Wms, Some("s"), &["DC-EAST"]);
+        east.base_url = Some(base);
+        config.connections.insert(model::ConnectionId::parse("wms-east").unwrap(), east);
+        config
+    })
+    .await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    assert_eq!(h.post("/v1/events", json!({"events": [order("SO-8", "o8", 2)]})).await.0, 200);
+    eventually(Duration::from_secs(10), "a carrier is chosen", || async {
+        !h.get("/v1/decisions?subject=SO-8&kind=carrier").await.1["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let (status, dry) = h.post("/v1/release", json!({})).await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    let waves = dry["plan"]["waves"].as_array().unwrap().clone();
+    let decisions = dry["plan"]["decisions"].as_array().unwrap();
+    assert_eq!(decisions.len(), 1, "{dry}");
+    assert!(!dry["plan"]["explanation"].as_array().unwrap().is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(wms.applied().is_empty(), "a dry run sends nothing");
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let workday = now.weekday().to_monday_one_offset() <= 5 && now.hour() < 23;
+    assert!(
+        !workday || !waves.is_empty(),
+        "on a workday before the cutoff the order is released: {dry}"
+    );
+    if waves.is_empty() {
+        // Held (after the cutoff, or a weekend): the reason is given and nothing is sent.
+        assert!(decisions[0]["outcome"].to_string().contains("held"), "{dry}");
+        return;
+    }
+    let (status, done) = h.post("/v1/release", json!({"dry_run": false})).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["sent"][0]["connection"], "wms-east");
+    eventually(Duration::from_secs(10), "the wave reaches the WMS", || async {
+        !wms.applied().is_empty()
+    })
+    .await;
+    let wave = &wms.applied()[0];
+    assert_eq!(wave.path, "/api/v1/waves");
+    assert_eq!(wave.body["node"], "DC-EAST");
+    assert_eq!(wave.body["orders"][0]["order_id"], "SO-8");
+    assert_eq!(wave.body["orders"][0]["lines"][0]["quantity"], 2);
+    let (_, recorded) = h.get("/v1/decisions?subject=SO-8&kind=release").await;
+    assert_eq!(recorded["items"].as_array().unwrap().len(), 1);
+}

@@ -31,6 +31,7 @@ pub fn node() -> NodeConfig {
         capacity_units_per_day: None,
         handling_cost: None,
         package_cost: None,
+        labour_units_per_hour: None,
     }
 }
 
