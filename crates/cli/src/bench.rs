@@ -89,6 +89,17 @@ pub enum Which {
         #[arg(long, default_value_t = 200)]
         quality_instances: usize,
     },
+    /// The decision pipeline under a steady load of signed Shopify orders:
+    /// accepted rate, how far decisions fall behind, decision time per order.
+    Pipeline {
+        /// Orders per second.
+        #[arg(long, default_value_t = 1000.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Fraud risk: the shipped model retrained from its documented dataset,
     /// with ROC-AUC, PR-AUC and the confusion matrix on the held-out split
     /// for both model kinds and the rules-only baseline.
@@ -217,6 +228,7 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Which::Pipeline { rate, seconds, dir } => crate::bench_connectors::pipeline(rate, seconds, dir).await,
         Which::Risk => {
             let started = Instant::now();
             let report = engine::risk::evaluate_default();

@@ -205,3 +205,97 @@ fn wave(i: usize) -> anyhow::Result<store::NewMessage> {
         not_before: None,
     })
 }
+
+/// The whole decision pipeline under a steady webhook load: `rate` signed
+/// Shopify orders per second for `seconds`, after the simulated ERP has
+/// reported the catalogue and stock. Reports the accepted rate, how far the
+/// pipeline fell behind, and each order's decision time (risk, triage,
+/// sourcing and carrier together).
+pub async fn pipeline(rate: f64, seconds: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let temp = tempdir(dir)?;
+    let wanted = (rate * seconds as f64) as usize;
+    let sim = sim::SimConfig::demo(17, wanted.max(100));
+    let mut setup = Vec::new();
+    let mut orders = Vec::new();
+    for d in sim::scenario(&sim) {
+        match d.system {
+            sim::System::Erp if orders.is_empty() => setup.push(d),
+            sim::System::Storefront if d.header("X-Shopify-Topic") == Some("orders/create") => orders.push(d),
+            _ => {}
+        }
+        if orders.len() >= wanted {
+            break;
+        }
+    }
+    let config = crate::demo::demo_config(&sim, "bench-admin-key", temp.join("data"), "127.0.0.1:0".parse()?, None)?;
+    let app = server::App::open(config)?;
+    let store = app.store.clone();
+    let running = BenchServer::start(app).await?;
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let send = |d: &sim::Delivery| {
+        let mut request = client.post(format!("{base}{}", d.path)).body(d.body.clone());
+        for (k, v) in &d.headers {
+            request = request.header(k, v);
+        }
+        if d.path.starts_with("/v1/") {
+            request = request.bearer_auth("bench-admin-key");
+        }
+        request.send()
+    };
+    for d in &setup {
+        anyhow::ensure!(send(d).await?.status().is_success(), "setup delivery refused: {}", d.summary);
+    }
+    // Paced sending: each order at its slot, up to 64 in flight.
+    let started = Instant::now();
+    let gap = Duration::from_secs_f64(1.0 / rate);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = Vec::new();
+    for (i, d) in orders.iter().enumerate() {
+        tokio::time::sleep_until((started + gap * i as u32).into()).await;
+        let permit = in_flight.clone().acquire_owned().await?;
+        let request = send(d);
+        tasks.push(tokio::spawn(async move {
+            let ok = request.await.map(|r| r.status().is_success()).unwrap_or(false);
+            drop(permit);
+            ok
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        accepted += usize::from(t.await?);
+    }
+    let sent_seconds = started.elapsed().as_secs_f64();
+    let last = store.stats()?.last_seq;
+    let caught_up = Instant::now();
+    while store.pipeline_cursor()? < last {
+        anyhow::ensure!(
+            caught_up.elapsed() < Duration::from_secs(300),
+            "the pipeline did not catch up in 300 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lag_after_last = caught_up.elapsed().as_secs_f64();
+    running.stop().await?;
+    // Decision time per order: its decisions' latencies together.
+    let per_order: Vec<f64> = store.with_reader(|conn| {
+        let mut stmt = conn.prepare("SELECT sum(latency_us) FROM decisions GROUP BY tenant, subject, seq")?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        Ok(rows.filter_map(Result::ok).map(|us| us as f64 / 1e6).collect())
+    })?;
+    let decided = per_order.len();
+    let mut out = json!({
+        "machine": crate::bench::machine(),
+        "target_orders_per_sec": rate,
+        "orders_sent": orders.len(),
+        "orders_accepted": accepted,
+        "accepted_per_sec": accepted as f64 / sent_seconds,
+        "orders_decided": decided,
+        "pipeline_caught_up_after_last_webhook_s": lag_after_last,
+    });
+    let figures = latency_figures(per_order);
+    out["decision_time_per_order"] = figures;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    let _ = std::fs::remove_dir_all(&temp);
+    Ok(())
+}
