@@ -144,6 +144,7 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
         return Ok(None);
     }
     let mut decisions = Vec::new();
+    let mut outcomes = Vec::new();
     for event in &pending {
         let Ok(tenant) = TenantId::parse(&event.tenant) else { continue };
         let store = app.store.clone();
@@ -152,15 +153,64 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
             .await
             .map_err(|e| store::Error::Io(e.to_string()))??;
         let Some(order) = order else { continue };
-        if event.kind == "order.delivered" {
-            learner.observe_delivery(app, &order, order.updated_at);
-            continue;
+        match event.kind.as_str() {
+            "order.delivered" => {
+                learner.observe_delivery(app, &order, order.updated_at);
+                outcomes.extend(delivered(app, &tenant, &order, event.seq));
+                continue;
+            }
+            "order.cancelled" => {
+                outcomes.push(store::Outcome {
+                    tenant: tenant.to_string(),
+                    subject: order.id.to_string(),
+                    seq: event.seq,
+                    kind: "cancelled".into(),
+                    detail: serde_json::json!({"reason": order.cancel_reason, "status": order.status,
+                        "released_to": order.nodes}),
+                    created_at: None,
+                });
+                continue;
+            }
+            _ => {}
         }
         decisions.extend(decide(app, &tenant, &order, event.seq, &learner.transit));
     }
     let models = learner.take_state();
-    app.store.record_decisions(decisions, Some(next), models).await?;
+    app.store.record_decisions(decisions, Some(next), models, outcomes).await?;
     Ok(Some(next))
+}
+
+/// How a delivered order turned out against its promise: on time or late,
+/// in how many packages, by which carriers.
+fn delivered(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<store::Outcome> {
+    // The promise: the order's own, else the one the carrier decision worked to.
+    let promised = order.data.promised_by.or_else(|| {
+        let last = app
+            .store
+            .decisions(tenant, Some(order.id.as_str()), Some("carrier"), 0, 100)
+            .ok()?
+            .pop()?;
+        serde_json::from_value(last.output["promised_by"].clone()).ok()
+    });
+    let delivered_on = order.updated_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let days_late = promised.map(|p| (delivered_on - p).get_days().max(0));
+    let packages = order.shipments.len();
+    Some(store::Outcome {
+        tenant: tenant.to_string(),
+        subject: order.id.to_string(),
+        seq,
+        kind: "delivered".into(),
+        detail: serde_json::json!({
+            "delivered_on": delivered_on,
+            "promised_by": promised,
+            "on_time": days_late.map(|d| d == 0),
+            "days_late": days_late,
+            "packages": packages,
+            "split": packages > 1,
+            "carriers": order.shipments.iter().map(|s| serde_json::json!({"carrier": s.carrier, "service": s.service, "node": s.node})).collect::<Vec<_>>(),
+        }),
+        created_at: None,
+    })
 }
 
 /// The decisions for one order, as they stand at event `seq`.

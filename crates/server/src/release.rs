@@ -123,7 +123,7 @@ pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<B
             })
             .collect();
         app.store.append_with(Vec::new(), None, messages).await?;
-        app.store.record_decisions(decisions, None, Vec::new()).await?;
+        app.store.record_decisions(decisions, None, Vec::new(), Vec::new()).await?;
     }
     Ok(Json(json!({
         "dry_run": request.dry_run,

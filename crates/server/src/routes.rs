@@ -228,7 +228,16 @@ async fn get_order(
     let decisions = tokio::task::spawn_blocking(move || store.decisions(&tenant, Some(&subject), None, 0, 100))
         .await
         .map_err(|_| ApiError::internal())??;
+    let store = app.store.clone();
+    let (tenant, subject) = (order.tenant.clone(), order.id.to_string());
+    let outcomes = tokio::task::spawn_blocking(move || store.outcomes(&tenant, Some(&subject), None, 0, 100))
+        .await
+        .map_err(|_| ApiError::internal())??;
     let mut body = serde_json::to_value(&order).map_err(|_| ApiError::internal())?;
+    body["outcomes"] = outcomes
+        .into_iter()
+        .map(|(_, o)| json!({"kind": o.kind, "detail": o.detail, "at": o.created_at}))
+        .collect();
     body["decisions"] = decisions
         .iter()
         .map(|d| {

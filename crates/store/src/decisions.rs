@@ -55,6 +55,21 @@ pub struct DecisionRecord {
     pub created_at: Timestamp,
 }
 
+/// What happened to an order after the decisions on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub tenant: String,
+    pub subject: String,
+    /// The event that showed it.
+    pub seq: u64,
+    /// `delivered` or `cancelled`.
+    pub kind: String,
+    /// e.g. `{"on_time": false, "days_late": 2, "packages": 2, "split": true, ...}`.
+    pub detail: serde_json::Value,
+    #[serde(skip_deserializing)]
+    pub created_at: Option<Timestamp>,
+}
+
 /// An order event the pipeline has not decided on yet.
 #[derive(Debug, Clone)]
 pub struct PendingOrderEvent {
@@ -70,8 +85,16 @@ pub(crate) fn record(
     decisions: &[NewDecision],
     cursor: Option<u64>,
     models: &[(String, String)],
+    outcomes: &[Outcome],
     received: i64,
 ) -> Result<u64, Error> {
+    for o in outcomes {
+        tx.prepare_cached(
+            "INSERT INTO outcomes (tenant, subject, seq, kind, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![o.tenant, o.subject, o.seq as i64, o.kind, o.detail.to_string(), received])?;
+        metrics::counter!("crossdock_outcomes_total", "kind" => o.kind.clone()).increment(1);
+    }
     for (name, state) in models {
         tx.execute(
             "INSERT INTO models (name, state, updated_at) VALUES (?1, ?2, ?3)
@@ -125,7 +148,7 @@ pub(crate) fn cursor(conn: &Connection) -> Result<u64, Error> {
 
 pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec<PendingOrderEvent>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated', 'order.delivered')
+        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated', 'order.delivered', 'order.cancelled')
          ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
@@ -135,6 +158,34 @@ pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec
             subject: r.get(2)?,
             kind: r.get(3)?,
         })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+pub(crate) fn outcomes(
+    conn: &Connection,
+    tenant: &str,
+    subject: Option<&str>,
+    kind: Option<&str>,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<(u64, Outcome)>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, tenant, subject, seq, kind, detail, created_at FROM outcomes
+         WHERE tenant = ?1 AND (?2 IS NULL OR subject = ?2) AND (?3 IS NULL OR kind = ?3) AND id > ?4 ORDER BY id LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(params![tenant, subject, kind, after as i64, limit as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            Outcome {
+                tenant: r.get(1)?,
+                subject: r.get(2)?,
+                seq: r.get::<_, i64>(3)? as u64,
+                kind: r.get(4)?,
+                detail: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
+                created_at: Some(from_micros(r.get(6)?)),
+            },
+        ))
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

@@ -28,7 +28,7 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-pub use decisions::{DecisionRecord, NewDecision, PendingOrderEvent};
+pub use decisions::{DecisionRecord, NewDecision, Outcome, PendingOrderEvent};
 pub use error::Error;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
 pub use schema::FORMAT_VERSION;
@@ -216,6 +216,7 @@ pub(crate) enum Job {
         decisions: Vec<NewDecision>,
         cursor: Option<u64>,
         models: Vec<(String, String)>,
+        outcomes: Vec<Outcome>,
         reply: oneshot::Sender<Result<u64, Error>>,
     },
     Reserve {
@@ -604,12 +605,13 @@ impl Store {
 
     /// Records decisions and, when given, moves the pipeline cursor past the
     /// events they were made on and saves learning models' states (name,
-    /// JSON) — one transaction. Returns how many decisions were new.
+    /// JSON) and outcomes — one transaction. Returns how many decisions were new.
     pub async fn record_decisions(
         &self,
         decisions: Vec<NewDecision>,
         cursor: Option<u64>,
         models: Vec<(String, String)>,
+        outcomes: Vec<Outcome>,
     ) -> Result<u64, Error> {
         let (reply, answer) = oneshot::channel();
         self.sender()?
@@ -617,11 +619,27 @@ impl Store {
                 decisions,
                 cursor,
                 models,
+                outcomes,
                 reply,
             })
             .await
             .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// What happened to orders after their decisions, oldest first, with
+    /// each record's id (for paging after it).
+    pub fn outcomes(
+        &self,
+        tenant: &TenantId,
+        subject: Option<&str>,
+        kind: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Outcome)>, Error> {
+        self.inner
+            .readers
+            .with(|conn| decisions::outcomes(conn, tenant.as_str(), subject, kind, after, limit))
     }
 
     /// A learning model's saved state (JSON), if it was ever saved.

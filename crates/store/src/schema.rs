@@ -7,7 +7,7 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 5;
+pub const FORMAT_VERSION: i64 = 6;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -130,6 +130,20 @@ CREATE TABLE models (
     state      TEXT    NOT NULL,
     updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+"#,
+    r#"
+-- What happened after the decisions on an order: delivered on time or late, split, cancelled.
+CREATE TABLE outcomes (
+    id         INTEGER PRIMARY KEY,
+    tenant     TEXT    NOT NULL,
+    subject    TEXT    NOT NULL,
+    seq        INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    detail     TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX outcomes_once ON outcomes (tenant, subject, seq, kind);
+CREATE INDEX outcomes_subject ON outcomes (tenant, subject, id);
 "#,
 ];
 

@@ -168,9 +168,10 @@ impl Writer {
                         decisions,
                         cursor,
                         models,
+                        outcomes,
                         reply,
                     } => {
-                        let result = crate::decisions::record(step.tx, &decisions, cursor, &models, step.received);
+                        let result = crate::decisions::record(step.tx, &decisions, cursor, &models, &outcomes, step.received);
                         answers.push(Answer::Decide(reply, result));
                     }
                     Job::Replay { filter, reply } => {

@@ -173,6 +173,29 @@ async fn carrier_choices_and_deliveries_teach_transit_times() {
     .await;
     let saved = h.store.model_state("carrier.transit").unwrap().unwrap();
     assert!(saved.contains(carrier), "the saved model knows the lane's carrier");
+    // What happened is recorded against the order: delivered, by its promise, in one package.
+    let (_, shown) = h.get("/v1/orders/SO-7").await;
+    let outcome = &shown["outcomes"][0];
+    assert_eq!(outcome["kind"], "delivered", "{shown}");
+    assert_eq!(outcome["detail"]["packages"], 1);
+    assert_eq!(outcome["detail"]["split"], false);
+    assert_eq!(outcome["detail"]["on_time"], true, "{outcome}");
+    assert_eq!(outcome["detail"]["carriers"][0]["carrier"], carrier);
+
+    // A cancellation is an outcome too.
+    let cancel = json!({"events": [order("SO-9", "o9", 1),
+        {"event_id": "c9", "source": "oms", "occurred_at": "2026-05-15T11:00:00Z", "type": "order.cancelled",
+         "data": {"order_id": "SO-9", "reason": "customer changed their mind"}}]});
+    assert_eq!(h.post("/v1/events", cancel).await.0, 200);
+    eventually(Duration::from_secs(10), "the cancellation is recorded", || async {
+        h.get("/v1/orders/SO-9").await.1["outcomes"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty())
+    })
+    .await;
+    let (_, cancelled) = h.get("/v1/orders/SO-9").await;
+    assert_eq!(cancelled["outcomes"][0]["kind"], "cancelled");
+    assert_eq!(cancelled["outcomes"][0]["detail"]["reason"], "customer changed their mind");
 }
 
 /// Releasing: a dry run plans waves and sends nothing; a real release sends
