@@ -2,6 +2,7 @@
 //! health, metrics, the OpenAPI document and the dashboard.
 
 pub mod config;
+mod connections;
 mod dashboard;
 pub mod dispatch;
 mod error;

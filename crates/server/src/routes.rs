@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, dashboard, inventory, metrics_setup, outbox, plan, reconcile, release, webhooks};
+use crate::{ApiError, App, connections, dashboard, inventory, metrics_setup, outbox, plan, reconcile, release, webhooks};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -61,6 +61,8 @@ pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
         .route("/v1/outbox/{id}", get(outbox::get_one))
         .route("/v1/outbox/{id}/replay", post(outbox::replay_one))
         .route("/v1/reconciliations", post(reconcile::post_reconciliation))
+        .route("/v1/connections", get(connections::list))
+        .route("/v1/connections/{id}/check", post(connections::check))
         .route("/v1/connections/{id}/reconcile", post(reconcile::post_pull))
         .route("/v1/discrepancies", get(reconcile::list_discrepancies))
         .route("/v1/discrepancies/{id}/accept", post(reconcile::accept))

@@ -310,3 +310,50 @@ async fn a_shopify_mapping_gap_is_a_dead_letter_until_fixed_and_replayed() {
         json!({"location_id": 655441491, "inventory_item_id": 808950999u64, "available": 6})
     );
 }
+
+/// Each connection's health check: the kind's cheap authenticated read.
+#[tokio::test]
+async fn connections_are_listed_and_checked_with_their_credentials() {
+    let shop = Receiver::start().await;
+    let base = shop.base.clone();
+    let h = Harness::start(move |dir| {
+        let mut config = base_config(dir);
+        let mut conn = ConnectionConfig::new(Connector::Shopify(Default::default()), acme());
+        conn.secret = Some(Secret::generated("s".into()));
+        conn.api_token = Some(Secret::generated("shpat_check".into()));
+        conn.base_url = Some(base);
+        config.connections.insert(ConnectionId::parse("shop").unwrap(), conn);
+        config.connections.insert(
+            ConnectionId::parse("wms").unwrap(),
+            connection(ConnectionKind::Wms, Some("s"), &["DC-EAST"]),
+        );
+        config
+    })
+    .await;
+    let (status, list) = h.get("/v1/connections").await;
+    assert_eq!(status, 200);
+    let shop_entry = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "shop")
+        .unwrap()
+        .clone();
+    assert_eq!(shop_entry["kind"], "shopify");
+    assert_eq!(shop_entry["outbound"], true);
+
+    let (status, check) = h.post("/v1/connections/shop/check", json!({})).await;
+    assert_eq!((status, &check["ok"]), (200, &json!(true)), "{check}");
+    assert_eq!(check["path"], "/admin/api/2025-07/shop.json");
+    assert_eq!(shop.applied()[0].headers["x-shopify-access-token"], "shpat_check");
+    shop.set_mode(crate::support::Mode::Status(401));
+    let (_, refused) = h.post("/v1/connections/shop/check", json!({})).await;
+    assert_eq!(
+        (refused["ok"].as_bool(), refused["status"].as_u64()),
+        (Some(false), Some(401)),
+        "{refused}"
+    );
+    let (_, no_calls) = h.post("/v1/connections/wms/check", json!({})).await;
+    assert!(no_calls["ok"].is_null() && no_calls["reason"].is_string(), "{no_calls}");
+    assert_eq!(h.post("/v1/connections/nope/check", json!({})).await.0, 404);
+}
