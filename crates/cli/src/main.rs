@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench { which } => runtime.block_on(bench::run(which)),
         Command::Edi { command } => edi::run(command),
         Command::Replay(args) => runtime.block_on(replay::run(args)),
-        Command::Train { command } => train::run(command),
+        Command::Train { command } => runtime.block_on(train::run(command)),
         Command::Import(args) => runtime.block_on(import::run(args)),
     }
 }

@@ -13,8 +13,18 @@ pub enum Command {
     Risk {
         /// Labelled examples: one column per feature and `label` (0/1);
         /// `--write-dataset` shows the format.
-        #[arg(long, required_unless_present = "write_dataset")]
+        #[arg(long, required_unless_present_any = ["write_dataset", "from_server"])]
         data: Option<PathBuf>,
+        /// Train on the outcomes a running server accumulated: its risk
+        /// decisions labelled by chargebacks (`GET /v1/risk/training-data`).
+        #[arg(long, conflicts_with = "data")]
+        from_server: bool,
+        /// Base URL of the running server (with `--from-server`).
+        #[arg(long, env = "CROSSDOCK_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Admin API key (with `--from-server`).
+        #[arg(long, env = "CROSSDOCK_ADMIN_KEY", hide_env_values = true)]
+        key: Option<String>,
         /// Where to write the trained model (JSON). Point `[decisions] risk_model` at it.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -34,9 +44,12 @@ pub enum Command {
     },
 }
 
-pub fn run(command: Command) -> anyhow::Result<()> {
+pub async fn run(command: Command) -> anyhow::Result<()> {
     let Command::Risk {
         data,
+        from_server,
+        url,
+        key,
         out,
         current,
         write_dataset,
@@ -49,8 +62,22 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         println!("Wrote {} examples to {}.", examples.len(), path.display());
         return Ok(());
     }
-    let path = data.expect("clap requires --data");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (path, text) = if from_server {
+        let source = format!("{}/v1/risk/training-data", url.trim_end_matches('/'));
+        let key = key.context("--from-server needs the admin key (--key or CROSSDOCK_ADMIN_KEY)")?;
+        let response = reqwest::Client::new()
+            .get(&source)
+            .bearer_auth(key)
+            .send()
+            .await
+            .with_context(|| format!("calling {source} (is the server running?)"))?;
+        anyhow::ensure!(response.status().is_success(), "{source} answered {}", response.status());
+        (PathBuf::from(source), response.text().await?)
+    } else {
+        let path = data.expect("clap requires --data");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        (path, text)
+    };
     let config = TrainConfig {
         seed,
         ..TrainConfig::default()

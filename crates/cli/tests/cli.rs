@@ -393,3 +393,48 @@ async fn replay_lists_and_resends_dead_letters() {
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+/// `crossdock train risk`: the documented dataset out, a model trained on
+/// (part of) it with its held-out report and the comparison with the
+/// shipped model, and the model file written.
+#[test]
+fn train_risk_reports_and_writes_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("risk.csv");
+    let written = Command::new(BIN)
+        .args(["train", "risk", "--write-dataset"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let text = std::fs::read_to_string(&data).unwrap();
+    // 6,000 examples keep the debug-build test quick and give each part enough fraud.
+    let part: Vec<&str> = text.lines().take(6_001).collect();
+    std::fs::write(&data, part.join("\n")).unwrap();
+    let model = dir.path().join("risk.json");
+    let out = Command::new(BIN)
+        .args(["train", "risk", "--json", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chosen = report["report"]["chosen"].as_str().unwrap();
+    let roc = report["report"][if chosen == "logistic_regression" { "logistic" } else { "gbdt" }]["test"]["roc_auc"]
+        .as_f64()
+        .unwrap();
+    assert!(roc > 0.7, "{report}");
+    assert!(
+        report["comparison"]["old"].is_object() && report["comparison"]["new"].is_object(),
+        "{report}"
+    );
+    assert!(std::fs::read_to_string(&model).unwrap().contains("\"version\""));
+    let bad = Command::new(BIN)
+        .args(["train", "risk", "--data", "/nonexistent.csv"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent.csv"));
+}

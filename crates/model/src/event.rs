@@ -182,6 +182,7 @@ canonical_events! {
     OrderStaged(FulfillmentStep) = "order.staged",
     OrderShipped(Shipped) = "order.shipped",
     OrderDelivered(OrderRefOnly) = "order.delivered",
+    OrderChargeback(Chargeback) = "order.chargeback",
     ShipmentTracking(TrackingUpdate) = "shipment.tracking",
     ExceptionRaised(WarehouseException) = "exception.raised",
     ExceptionCleared(WarehouseException) = "exception.cleared",
@@ -246,6 +247,7 @@ impl EventBody {
             }
             EventBody::OrderShipped(s) => Some(&s.order_id),
             EventBody::OrderDelivered(r) => Some(&r.order_id),
+            EventBody::OrderChargeback(c) => Some(&c.order_id),
             EventBody::ExceptionRaised(e) | EventBody::ExceptionCleared(e) => e.order_id.as_ref(),
             EventBody::ReturnReceived(r) => Some(&r.order_id),
             EventBody::TicketCreated(t) => t.order_id.as_ref(),
@@ -321,6 +323,19 @@ pub struct OrderCancelled {
 #[serde(deny_unknown_fields)]
 pub struct OrderRefOnly {
     pub order_id: OrderId,
+}
+
+/// The payment of an order was disputed and reversed (a chargeback): the
+/// outcome that labels an order as fraud when the risk model is retrained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chargeback {
+    pub order_id: OrderId,
+    #[serde(default)]
+    pub amount: Option<crate::Money>,
+    /// The card network's or processor's reason, e.g. `fraudulent`.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// A warehouse fulfilment step: released, picked, packed or staged.

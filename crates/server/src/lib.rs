@@ -15,6 +15,7 @@ mod plan;
 mod reconcile;
 mod release;
 mod routes;
+mod training;
 mod webhooks;
 
 use std::sync::Arc;

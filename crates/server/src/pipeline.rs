@@ -159,6 +159,18 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
                 outcomes.extend(delivered(app, &tenant, &order, event.seq));
                 continue;
             }
+            "order.chargeback" => {
+                // The chargeback itself (amount, reason) is the event at `seq`.
+                outcomes.push(store::Outcome {
+                    tenant: tenant.to_string(),
+                    subject: order.id.to_string(),
+                    seq: event.seq,
+                    kind: "chargeback".into(),
+                    detail: serde_json::json!({"order_status": order.status, "event_seq": event.seq}),
+                    created_at: None,
+                });
+                continue;
+            }
             "order.cancelled" => {
                 outcomes.push(store::Outcome {
                     tenant: tenant.to_string(),

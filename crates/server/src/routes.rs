@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, connections, dashboard, inventory, metrics_setup, outbox, plan, reconcile, release, webhooks};
+use crate::{ApiError, App, connections, dashboard, inventory, metrics_setup, outbox, plan, reconcile, release, training, webhooks};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -48,6 +48,7 @@ pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
         .route("/v1/orders", get(list_orders))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/decisions", get(list_decisions))
+        .route("/v1/risk/training-data", get(training::risk_csv))
         .route("/v1/inventory/{sku}", get(inventory::get_inventory))
         .route("/v1/inventory/{sku}/movements", get(inventory::get_movements))
         .route("/v1/reservations", post(inventory::post_reservation))

@@ -148,7 +148,7 @@ pub(crate) fn cursor(conn: &Connection) -> Result<u64, Error> {
 
 pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec<PendingOrderEvent>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated', 'order.delivered', 'order.cancelled')
+        "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated', 'order.delivered', 'order.cancelled', 'order.chargeback')
          ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
@@ -186,6 +186,25 @@ pub(crate) fn outcomes(
                 created_at: Some(from_micros(r.get(6)?)),
             },
         ))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The risk decisions of orders whose outcome is known, with the label the
+/// outcomes give: fraud when a chargeback was recorded. Each item is the
+/// decision's `inputs.features` and the label, newest decision per order.
+pub(crate) fn risk_examples(conn: &Connection, tenant: &str) -> Result<Vec<(serde_json::Value, bool)>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.inputs, EXISTS (SELECT 1 FROM outcomes c WHERE c.tenant = d.tenant AND c.subject = d.subject AND c.kind = 'chargeback')
+         FROM decisions d
+         WHERE d.tenant = ?1 AND d.kind = 'risk'
+           AND d.id = (SELECT max(x.id) FROM decisions x WHERE x.tenant = d.tenant AND x.kind = 'risk' AND x.subject = d.subject)
+           AND EXISTS (SELECT 1 FROM outcomes o WHERE o.tenant = d.tenant AND o.subject = d.subject)
+         ORDER BY d.id",
+    )?;
+    let rows = stmt.query_map([tenant], |r| {
+        let inputs: serde_json::Value = serde_json::from_str(&r.get::<_, String>(0)?).unwrap_or_default();
+        Ok((inputs["features"].clone(), r.get::<_, bool>(1)?))
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

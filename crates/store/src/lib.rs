@@ -642,6 +642,13 @@ impl Store {
             .with(|conn| decisions::outcomes(conn, tenant.as_str(), subject, kind, after, limit))
     }
 
+    /// Labelled examples for retraining the risk model: the features each
+    /// decided order was scored on, and whether a chargeback followed (only
+    /// orders with a recorded outcome).
+    pub fn risk_examples(&self, tenant: &TenantId) -> Result<Vec<(serde_json::Value, bool)>, Error> {
+        self.inner.readers.with(|conn| decisions::risk_examples(conn, tenant.as_str()))
+    }
+
     /// A learning model's saved state (JSON), if it was ever saved.
     pub fn model_state(&self, name: &str) -> Result<Option<String>, Error> {
         self.inner.readers.with(|conn| decisions::model(conn, name))

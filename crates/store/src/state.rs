@@ -601,6 +601,8 @@ impl State {
                     self.set_status(slot, OrderStatus::Delivered);
                 }
             }
+            // An outcome for the decisions; nothing in stock or status moves.
+            EventBody::OrderChargeback(_) => {}
             EventBody::ShipmentTracking(update) => {
                 if let (Some(slot), model::shipment::TrackingStatus::Delivered) =
                     (self.resolve_tracking(tenant, &update.tracking_number), update.status)

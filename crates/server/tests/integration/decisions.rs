@@ -264,3 +264,50 @@ async fn released_orders_go_to_the_wms_in_waves() {
     let (_, recorded) = h.get("/v1/decisions?subject=SO-8&kind=release").await;
     assert_eq!(recorded["items"].as_array().unwrap().len(), 1);
 }
+
+/// Outcomes label the risk decisions for retraining: a chargeback is fraud,
+/// a delivery without one is not, an order with no outcome yet is left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_label_risk_decisions_for_retraining() {
+    let h = Harness::start(base_config).await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    let events = json!({"events": [order("SO-A", "oa", 1), order("SO-B", "ob", 1), order("SO-C", "oc", 1)]});
+    assert_eq!(h.post("/v1/events", events).await.0, 200);
+    eventually(Duration::from_secs(10), "all three are scored", || async {
+        h.get("/v1/decisions?kind=risk").await.1["items"].as_array().unwrap().len() == 3
+    })
+    .await;
+    let outcomes = json!({"events": [
+        {"event_id": "cb-a", "source": "psp", "occurred_at": "2026-06-01T10:00:00Z", "type": "order.chargeback",
+         "data": {"order_id": "SO-A", "amount": {"amount": "49.00", "currency": "USD"}, "reason": "fraudulent"}},
+        {"event_id": "dl-b", "source": "carrier", "occurred_at": "2026-05-18T10:00:00Z", "type": "order.delivered",
+         "data": {"order_id": "SO-B"}}
+    ]});
+    assert_eq!(h.post("/v1/events", outcomes).await.0, 200);
+    eventually(Duration::from_secs(10), "both outcomes are recorded", || async {
+        h.get("/v1/orders/SO-A").await.1["outcomes"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty())
+            && h.get("/v1/orders/SO-B").await.1["outcomes"]
+                .as_array()
+                .is_some_and(|o| !o.is_empty())
+    })
+    .await;
+    let response = h
+        .client
+        .get(format!("{}/v1/risk/training-data", h.base))
+        .bearer_auth(crate::support::KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and SO-A, SO-B (SO-C has no outcome yet): {csv}");
+    assert!(lines[0].ends_with("label"), "{}", lines[0]);
+    let labels: Vec<&str> = lines[1..].iter().map(|l| l.rsplit(',').next().unwrap()).collect();
+    assert_eq!(labels, ["1", "0"], "SO-A was charged back, SO-B delivered");
+    // The same file trains the model: it reads back as examples.
+    assert_eq!(engine::risk::from_csv(&csv).unwrap().len(), 2);
+}

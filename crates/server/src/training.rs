@@ -1,0 +1,38 @@
+//! `GET /v1/risk/training-data`: the risk decisions of orders whose outcome
+//! is known, labelled by it (a chargeback is fraud), as the CSV
+//! `crossdock train risk --data` takes — the accumulated outcomes a retrained
+//! model learns from.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use engine::risk::{Example, Features};
+
+use crate::routes::{authorize, tenant_param};
+use crate::{ApiError, App};
+
+pub async fn risk_csv(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers)?;
+    let tenant = tenant_param(&app, &params)?;
+    let store = app.store.clone();
+    let rows = tokio::task::spawn_blocking(move || store.risk_examples(&tenant))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    // A decision whose features no longer read (an older model's) is left out.
+    let examples: Vec<Example> = rows
+        .into_iter()
+        .filter_map(|(features, label)| {
+            Some(Example {
+                features: serde_json::from_value::<Features>(features).ok()?,
+                label,
+            })
+        })
+        .collect();
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], engine::risk::to_csv(&examples)).into_response())
+}
