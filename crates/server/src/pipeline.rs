@@ -235,7 +235,7 @@ pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64, transit: &e
     let level = risk.as_ref().and_then(|(_, level)| *level);
     out.extend(risk.map(|(d, _)| d));
     out.extend(triage(app, tenant, order, seq, level));
-    let sourced = sourcing(app, tenant, order, seq);
+    let sourced = sourcing(app, tenant, order, seq, transit);
     let node = sourced.as_ref().and_then(|(_, node)| node.clone());
     out.extend(sourced.map(|(d, _)| d));
     if let Some(node) = node {
@@ -256,20 +256,10 @@ fn promised_days(level: model::order::ServiceLevel) -> i64 {
     }
 }
 
-/// Carrier and service for the package from `node`: the cheapest whose
-/// chance of arriving by the promised date meets the target, on the
-/// transit times learned from deliveries. Prices come from the built-in
-/// example rate tables until a tenant configures its own.
-fn carrier(
-    app: &App,
-    tenant: &TenantId,
-    order: &Order,
-    seq: u64,
-    node: &model::NodeId,
-    transit: &engine::carrier::TransitModel,
-) -> Option<NewDecision> {
+/// The package `node` would send for `order`, as the carrier decision
+/// prices it: today's ready time at the node, its cutoffs, the promise.
+fn shipment_request(app: &App, tenant: &TenantId, order: &Order, node: &model::NodeId) -> Option<engine::carrier::ShipmentRequest> {
     use engine::carrier::{Origin, Parcel, ShipmentRequest};
-    let started = Instant::now();
     let config = app.config.nodes.get(node)?;
     let tz = node_tz(app, node);
     let now = jiff::Timestamp::now().to_zoned(tz);
@@ -299,7 +289,7 @@ fn carrier(
         .iter()
         .filter_map(|l| app.store.item_flags(tenant, l.sku.as_str()))
         .collect();
-    let request = ShipmentRequest {
+    Some(ShipmentRequest {
         order_id: Some(order.id.clone()),
         origin: Origin {
             node: node.clone(),
@@ -320,7 +310,23 @@ fn carrier(
         ready_at: now.datetime(),
         cutoffs: config.cutoffs.clone(),
         promised_by,
-    };
+    })
+}
+
+/// Carrier and service for the package from `node`: the cheapest whose
+/// chance of arriving by the promised date meets the target, on the
+/// transit times learned from deliveries. Prices come from the built-in
+/// example rate tables until a tenant configures its own.
+fn carrier(
+    app: &App,
+    tenant: &TenantId,
+    order: &Order,
+    seq: u64,
+    node: &model::NodeId,
+    transit: &engine::carrier::TransitModel,
+) -> Option<NewDecision> {
+    let started = Instant::now();
+    let request = shipment_request(app, tenant, order, node)?;
     let inputs = serde_json::to_value(&request).ok()?;
     let decision = match engine::carrier::choose(
         &request,
@@ -517,7 +523,13 @@ fn digest(inputs: &serde_json::Value) -> String {
 
 /// Where each line ships from: the cheapest plan on the live network, and
 /// the node shipping the most units (the package the carrier decision is for).
-fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(NewDecision, Option<model::NodeId>)> {
+fn sourcing(
+    app: &App,
+    tenant: &TenantId,
+    order: &Order,
+    seq: u64,
+    transit: &engine::carrier::TransitModel,
+) -> Option<(NewDecision, Option<model::NodeId>)> {
     if order.data.lines.is_empty() {
         return None;
     }
@@ -537,8 +549,22 @@ fn sourcing(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(Ne
     }
     let ship_to = order.data.ship_to.lat.zip(order.data.ship_to.lon);
     let b2b = order.data.customer.account.is_some() || order.data.po_number.is_some();
+    let mut nodes = live_nodes(app, tenant, &lines, ship_to);
+    // Shipping from each node that holds some of the order: the carrier
+    // service that would be chosen from there, its price and transit days.
+    let tables = engine::carrier::example_tables();
+    for node in nodes.iter_mut().filter(|n| !n.stock.is_empty()) {
+        let Some(request) = shipment_request(app, tenant, order, &node.id) else {
+            continue;
+        };
+        if let Ok(choice) = engine::carrier::choose(&request, &tables, transit, engine::carrier::DEFAULT_TARGET_ON_TIME) {
+            node.package_cost = choice.price;
+            let ready = request.ready_at.date();
+            node.transit_days = (choice.expected_delivery - ready).get_days().max(0) as u32;
+        }
+    }
     let instance = Instance {
-        nodes: live_nodes(app, tenant, &lines, ship_to),
+        nodes,
         lines,
         required_capabilities: Vec::new(),
         split_penalty: 3.0,

@@ -154,6 +154,12 @@ async fn carrier_choices_and_deliveries_teach_transit_times() {
         "other services with their prices"
     );
     assert!(d["explanation"].as_array().unwrap().len() >= 2, "{d}");
+    // Sourcing priced shipping from each stocked node with the same rate tables.
+    let (_, sourcing) = h.get("/v1/decisions?subject=SO-7&kind=sourcing").await;
+    let nodes = sourcing["items"][0]["inputs"]["nodes"].as_array().unwrap().clone();
+    let east = nodes.iter().find(|n| n["id"] == "DC-EAST").unwrap();
+    let price = d["output"]["price"].as_f64().unwrap();
+    assert!((east["package_cost"].as_f64().unwrap() - price).abs() < 1e-6, "{east} vs {price}");
 
     assert!(h.store.model_state("carrier.transit").unwrap().is_none());
     let carrier = d["output"]["carrier"].as_str().unwrap();
