@@ -322,6 +322,17 @@ fn value_text(value: &serde_json::Value) -> String {
     }
 }
 
+/// "First Last" from the parts a sender has, trimmed; `None` when both are blank.
+pub(crate) fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
+    let joined = [first, last]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>();
+    (!joined.is_empty()).then(|| joined.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

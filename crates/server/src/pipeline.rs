@@ -235,11 +235,9 @@ pub fn decide(app: &App, tenant: &TenantId, order: &Order, seq: u64, transit: &e
     let level = risk.as_ref().and_then(|(_, level)| *level);
     out.extend(risk.map(|(d, _)| d));
     out.extend(triage(app, tenant, order, seq, level));
-    let sourced = sourcing(app, tenant, order, seq, transit);
-    let node = sourced.as_ref().and_then(|(_, node)| node.clone());
-    out.extend(sourced.map(|(d, _)| d));
-    if let Some(node) = node {
-        out.extend(carrier(app, tenant, order, seq, &node, transit));
+    if let Some((sourced, main)) = sourcing(app, tenant, order, seq, transit) {
+        out.push(sourced);
+        out.extend(main.map(|priced| carrier(tenant, order, seq, priced)));
     }
     out
 }
@@ -316,45 +314,25 @@ fn shipment_request(app: &App, tenant: &TenantId, order: &Order, node: &model::N
 /// Carrier and service for the package from `node`: the cheapest whose
 /// chance of arriving by the promised date meets the target, on the
 /// transit times learned from deliveries. Prices come from the built-in
-/// example rate tables until a tenant configures its own.
-fn carrier(
-    app: &App,
-    tenant: &TenantId,
-    order: &Order,
-    seq: u64,
-    node: &model::NodeId,
-    transit: &engine::carrier::TransitModel,
-) -> Option<NewDecision> {
+/// example rate tables until a tenant configures its own. The choice was made
+/// once, while sourcing priced each node; this records it.
+fn carrier(tenant: &TenantId, order: &Order, seq: u64, priced: Priced) -> NewDecision {
     let started = Instant::now();
-    let request = shipment_request(app, tenant, order, node)?;
-    let inputs = serde_json::to_value(&request).ok()?;
-    let decision = match engine::carrier::choose(
-        &request,
-        &engine::carrier::example_tables(),
-        transit,
-        engine::carrier::DEFAULT_TARGET_ON_TIME,
-    ) {
+    let Priced { node, request, choice } = priced;
+    let inputs = serde_json::to_value(&request).unwrap_or_default();
+    let decision = match choice {
         Ok(decision) => decision,
         // No service can carry it (or the address cannot be zoned): recorded
         // as a decision with no carrier, so a planner sees why.
         Err(e) => {
-            return Some(NewDecision {
-                tenant: tenant.to_string(),
-                kind: "carrier".into(),
-                subject: order.id.to_string(),
-                seq,
-                inputs_digest: digest(&inputs),
-                inputs,
+            return NewDecision {
                 output: serde_json::json!({"carrier": null, "node": node, "error": {"code": e.code(), "field": e.field(), "message": e.to_string()}}),
-                confidence: 0.0,
                 explanation: vec![Factor {
                     description: format!("No carrier service can take this package: {e}"),
                     weight: 1.0,
                 }],
-                alternatives: Vec::new(),
-                model: engine::carrier::MODEL.into(),
-                latency_us: started.elapsed().as_micros() as u64,
-            });
+                ..made(tenant, order, seq, "carrier", engine::carrier::MODEL.into(), inputs, started)
+            };
         }
     };
     let alternatives = decision
@@ -367,13 +345,7 @@ fn carrier(
             note: Some(format!("{}: ${:.2}, {:.0}% on time", o.name, o.price, o.p_on_time * 100.0)),
         })
         .collect();
-    Some(NewDecision {
-        tenant: tenant.to_string(),
-        kind: "carrier".into(),
-        subject: order.id.to_string(),
-        seq,
-        inputs_digest: digest(&inputs),
-        inputs,
+    NewDecision {
         output: serde_json::json!({
             "carrier": decision.carrier,
             "service": decision.service,
@@ -389,9 +361,8 @@ fn carrier(
         confidence: decision.confidence,
         explanation: decision.explanation,
         alternatives,
-        model: engine::carrier::MODEL.into(),
-        latency_us: started.elapsed().as_micros() as u64,
-    })
+        ..made(tenant, order, seq, "carrier", engine::carrier::MODEL.into(), inputs, started)
+    }
 }
 
 /// Fraud risk from the shipped (or configured) model, with each feature's
@@ -426,21 +397,16 @@ fn risk(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(NewDec
         as_of: Some(placed),
         utc_offset_minutes: None,
     };
-    let assessment = engine::risk::assess(&order.data, &ctx, &app.risk_model).ok()?;
+    let features = engine::risk::extract(&order.data, &ctx).ok()?;
+    let assessment = app.risk_model.score(&features);
     let level = match assessment.level {
         engine::risk::Level::Low => engine::triage::RiskLevel::Low,
         engine::risk::Level::Medium => engine::triage::RiskLevel::Medium,
         engine::risk::Level::High => engine::triage::RiskLevel::High,
     };
-    let inputs = serde_json::json!({"context": ctx, "features": engine::risk::extract(&order.data, &ctx).ok()});
+    let inputs = serde_json::json!({"context": ctx, "features": features});
     Some((
         NewDecision {
-            tenant: tenant.to_string(),
-            kind: "risk".into(),
-            subject: order.id.to_string(),
-            seq,
-            inputs_digest: digest(&inputs),
-            inputs,
             output: serde_json::json!({
                 "score": assessment.score,
                 "level": assessment.level,
@@ -450,9 +416,7 @@ fn risk(app: &App, tenant: &TenantId, order: &Order, seq: u64) -> Option<(NewDec
             }),
             confidence: assessment.confidence,
             explanation: assessment.explanation,
-            alternatives: Vec::new(),
-            model: assessment.model,
-            latency_us: started.elapsed().as_micros() as u64,
+            ..made(tenant, order, seq, "risk", assessment.model, inputs, started)
         },
         Some(level),
     ))
@@ -498,12 +462,6 @@ fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64, risk: Option<en
         "context": ctx,
     });
     Some(NewDecision {
-        tenant: tenant.to_string(),
-        kind: "triage".into(),
-        subject: order.id.to_string(),
-        seq,
-        inputs_digest: digest(&inputs),
-        inputs,
         output: serde_json::json!({
             "class": result.class,
             "reasons": result.reasons,
@@ -511,9 +469,7 @@ fn triage(app: &App, tenant: &TenantId, order: &Order, seq: u64, risk: Option<en
         }),
         confidence: result.confidence,
         explanation: result.explanation,
-        alternatives: Vec::new(),
-        model: engine::triage::MODEL.into(),
-        latency_us: started.elapsed().as_micros() as u64,
+        ..made(tenant, order, seq, "triage", engine::triage::MODEL.into(), inputs, started)
     })
 }
 
@@ -521,15 +477,42 @@ fn digest(inputs: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(inputs.to_string().as_bytes()))
 }
 
+/// A `kind` decision on `order` at event `seq` with its key inputs (and their
+/// digest), timed from `started`; the caller sets what was decided.
+fn made(tenant: &TenantId, order: &Order, seq: u64, kind: &str, model: String, inputs: serde_json::Value, started: Instant) -> NewDecision {
+    NewDecision {
+        tenant: tenant.to_string(),
+        kind: kind.into(),
+        subject: order.id.to_string(),
+        seq,
+        inputs_digest: digest(&inputs),
+        inputs,
+        output: serde_json::Value::Null,
+        confidence: 0.0,
+        explanation: Vec::new(),
+        alternatives: Vec::new(),
+        model,
+        latency_us: started.elapsed().as_micros() as u64,
+    }
+}
+
+/// One node's package as carrier rate shopping priced it for sourcing.
+struct Priced {
+    node: model::NodeId,
+    request: engine::carrier::ShipmentRequest,
+    choice: Result<engine::carrier::CarrierDecision, engine::Error>,
+}
+
 /// Where each line ships from: the cheapest plan on the live network, and
-/// the node shipping the most units (the package the carrier decision is for).
+/// the pricing of the node shipping the most units (the package the carrier
+/// decision is for).
 fn sourcing(
     app: &App,
     tenant: &TenantId,
     order: &Order,
     seq: u64,
     transit: &engine::carrier::TransitModel,
-) -> Option<(NewDecision, Option<model::NodeId>)> {
+) -> Option<(NewDecision, Option<Priced>)> {
     if order.data.lines.is_empty() {
         return None;
     }
@@ -553,15 +536,22 @@ fn sourcing(
     // Shipping from each node that holds some of the order: the carrier
     // service that would be chosen from there, its price and transit days.
     let tables = engine::carrier::example_tables();
+    let mut priced = Vec::new();
     for node in nodes.iter_mut().filter(|n| !n.stock.is_empty()) {
         let Some(request) = shipment_request(app, tenant, order, &node.id) else {
             continue;
         };
-        if let Ok(choice) = engine::carrier::choose(&request, &tables, transit, engine::carrier::DEFAULT_TARGET_ON_TIME) {
+        let choice = engine::carrier::choose(&request, &tables, transit, engine::carrier::DEFAULT_TARGET_ON_TIME);
+        if let Ok(choice) = &choice {
             node.package_cost = choice.price;
             let ready = request.ready_at.date();
             node.transit_days = (choice.expected_delivery - ready).get_days().max(0) as u32;
         }
+        priced.push(Priced {
+            node: node.id.clone(),
+            request,
+            choice,
+        });
     }
     let instance = Instance {
         nodes,
@@ -607,14 +597,9 @@ fn sourcing(
     let main_node = per_node
         .iter()
         .max_by_key(|(n, u)| (*u, std::cmp::Reverse(n.clone())))
-        .map(|(n, _)| n.clone());
+        .and_then(|(n, _)| priced.into_iter().find(|p| p.node == *n));
+    let model = format!("sourcing/{:?}-1", decision.method).to_lowercase();
     let record = NewDecision {
-        tenant: tenant.to_string(),
-        kind: "sourcing".into(),
-        subject: order.id.to_string(),
-        seq,
-        inputs_digest: digest(&inputs),
-        inputs,
         output: serde_json::json!({
             "assignments": decision.assignments,
             "cost": decision.cost,
@@ -623,8 +608,7 @@ fn sourcing(
         confidence: decision.confidence,
         explanation,
         alternatives,
-        model: format!("sourcing/{:?}-1", decision.method).to_lowercase(),
-        latency_us: started.elapsed().as_micros() as u64,
+        ..made(tenant, order, seq, "sourcing", model, inputs, started)
     };
     Some((record, main_node))
 }

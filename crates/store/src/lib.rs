@@ -317,6 +317,13 @@ impl Store {
         self.inner.jobs.lock().clone().ok_or(Error::Closed)
     }
 
+    /// Queues a job for the writer and waits for its answer (after the commit).
+    async fn ask<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Job) -> Result<T, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.sender()?.send(job(reply)).await.map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
     /// Appends a batch atomically: every event is durable when this returns
     /// `Ok`, or none was written. Each event must carry its tenant.
     pub async fn append(&self, events: Vec<Event>, idempotency: Option<IdempotencyKey>) -> Result<Receipt, Error> {
@@ -334,17 +341,13 @@ impl Store {
         if events.iter().any(|e| e.tenant.is_none()) {
             return Err(Error::Invalid("every event must carry its tenant".into()));
         }
-        let (reply, answer) = oneshot::channel();
-        self.sender()?
-            .send(Job::Append {
-                events,
-                idempotency,
-                outbound,
-                reply,
-            })
-            .await
-            .map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Append {
+            events,
+            idempotency,
+            outbound,
+            reply,
+        })
+        .await
     }
 
     /// Reserves stock, deciding against the live positions inside the single
@@ -353,50 +356,36 @@ impl Store {
         if request.lines.is_empty() {
             return Err(Error::Invalid("a reservation needs at least one line".into()));
         }
-        let (reply, answer) = oneshot::channel();
-        self.sender()?
-            .send(Job::Reserve { request, reply })
-            .await
-            .map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Reserve { request, reply }).await
     }
 
     /// Gives an active reservation's units back.
     pub async fn release(&self, tenant: &TenantId, reservation_id: &str) -> Result<(), Error> {
-        let (reply, answer) = oneshot::channel();
-        let job = Job::Release {
+        self.ask(|reply| Job::Release {
             tenant: tenant.clone(),
             reservation_id: reservation_id.to_owned(),
             reply,
-        };
-        self.sender()?.send(job).await.map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        })
+        .await
     }
 
     /// Compares counts with crossdock's on-hand numbers inside the writer:
     /// within tolerance the count is applied; beyond it a discrepancy waits
     /// for review and an `INVENTORY_DISCREPANCY` exception is raised.
     pub async fn reconcile(&self, request: ReconcileRequest) -> Result<ReconcileReport, Error> {
-        let (reply, answer) = oneshot::channel();
-        self.sender()?
-            .send(Job::Reconcile { request, reply })
-            .await
-            .map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Reconcile { request, reply }).await
     }
 
     /// Accepts (applies the count) or rejects (keeps crossdock's number) an open discrepancy.
     pub async fn resolve_discrepancy(&self, tenant: &TenantId, id: u64, accept: bool, by: &str) -> Result<Discrepancy, Error> {
-        let (reply, answer) = oneshot::channel();
-        let job = Job::Resolve {
+        self.ask(|reply| Job::Resolve {
             tenant: tenant.clone(),
             id,
             accept,
             by: by.to_owned(),
             reply,
-        };
-        self.sender()?.send(job).await.map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        })
+        .await
     }
 
     /// Discrepancies, oldest first, filtered by status and run.
@@ -434,9 +423,7 @@ impl Store {
 
     /// Writes a projection snapshot now.
     pub async fn snapshot(&self) -> Result<(), Error> {
-        let (reply, answer) = oneshot::channel();
-        self.sender()?.send(Job::Snapshot { reply }).await.map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Snapshot { reply }).await
     }
 
     /// Stops accepting writes, finishes queued ones, writes a snapshot and
@@ -613,18 +600,14 @@ impl Store {
         models: Vec<(String, String)>,
         outcomes: Vec<Outcome>,
     ) -> Result<u64, Error> {
-        let (reply, answer) = oneshot::channel();
-        self.sender()?
-            .send(Job::Decide {
-                decisions,
-                cursor,
-                models,
-                outcomes,
-                reply,
-            })
-            .await
-            .map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Decide {
+            decisions,
+            cursor,
+            models,
+            outcomes,
+            reply,
+        })
+        .await
     }
 
     /// What happened to orders after their decisions, oldest first, with
@@ -688,22 +671,12 @@ impl Store {
 
     /// Records delivery outcomes durably (group-committed with other writes).
     pub async fn settle(&self, settlements: Vec<Settlement>) -> Result<u64, Error> {
-        let (reply, answer) = oneshot::channel();
-        self.sender()?
-            .send(Job::Settle { settlements, reply })
-            .await
-            .map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Settle { settlements, reply }).await
     }
 
     /// Makes matching dead letters pending again; returns the ids replayed.
     pub async fn replay(&self, filter: ReplayFilter) -> Result<Vec<u64>, Error> {
-        let (reply, answer) = oneshot::channel();
-        self.sender()?
-            .send(Job::Replay { filter, reply })
-            .await
-            .map_err(|_| Error::Closed)?;
-        answer.await.map_err(|_| Error::Closed)?
+        self.ask(|reply| Job::Replay { filter, reply }).await
     }
 
     /// Number of events in the log (a count on disk, not the projection).

@@ -255,7 +255,7 @@ fn order_data(order: &wire::Order, order_id: OrderId, products: &[wire::Product]
         channel: clean(order.order_source.as_deref()).or_else(|| Some("web".to_owned())),
         customer: Customer {
             id: order.customer_id.filter(|id| *id != 0).map(|id| id.to_string()),
-            name: billing.and_then(|b| full_name(b.first_name.as_deref(), b.last_name.as_deref())),
+            name: billing.and_then(|b| de::full_name(b.first_name.as_deref(), b.last_name.as_deref())),
             email: billing.and_then(|b| clean(b.email.as_deref())),
             phone: billing.and_then(|b| clean(b.phone.as_deref())),
             ..Customer::default()
@@ -290,19 +290,9 @@ fn money(amount: Option<Decimal>, currency: Option<Currency>, field: &str) -> Re
     Ok(Some(Money { amount, currency }))
 }
 
-fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
-    let joined = [first, last]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>();
-    (!joined.is_empty()).then(|| joined.join(" "))
-}
-
 fn address(a: &wire::Address) -> Address {
     Address {
-        name: full_name(a.first_name.as_deref(), a.last_name.as_deref()),
+        name: de::full_name(a.first_name.as_deref(), a.last_name.as_deref()),
         company: clean(a.company.as_deref()),
         line1: clean(a.street_1.as_deref()),
         line2: clean(a.street_2.as_deref()),

@@ -314,7 +314,7 @@ fn customer(order: &wire::Order) -> Customer {
     Customer {
         id: from_record(|c| c.id.as_deref()),
         name: record
-            .and_then(|c| full_name(c.first_name.as_deref(), c.last_name.as_deref()))
+            .and_then(|c| de::full_name(c.first_name.as_deref(), c.last_name.as_deref()))
             .or_else(|| order.billing_address.as_ref().and_then(address_name)),
         email: clean(order.email.as_deref())
             .or_else(|| clean(order.contact_email.as_deref()))
@@ -326,18 +326,8 @@ fn customer(order: &wire::Order) -> Customer {
     }
 }
 
-fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
-    let joined = [first, last]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>();
-    (!joined.is_empty()).then(|| joined.join(" "))
-}
-
 fn address_name(a: &wire::Address) -> Option<String> {
-    clean(a.name.as_deref()).or_else(|| full_name(a.first_name.as_deref(), a.last_name.as_deref()))
+    clean(a.name.as_deref()).or_else(|| de::full_name(a.first_name.as_deref(), a.last_name.as_deref()))
 }
 
 fn address(a: &wire::Address) -> Address {

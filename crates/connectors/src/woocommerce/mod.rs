@@ -277,7 +277,7 @@ fn order_data(order: &wire::Order) -> Result<OrderData, Error> {
         customer: Customer {
             // `0` is WooCommerce's guest.
             id: clean(order.customer_id.as_deref()).filter(|id| id != "0"),
-            name: billing.and_then(|b| full_name(b.first_name.as_deref(), b.last_name.as_deref())),
+            name: billing.and_then(|b| de::full_name(b.first_name.as_deref(), b.last_name.as_deref())),
             email: billing.and_then(|b| clean(b.email.as_deref())),
             phone: billing.and_then(|b| clean(b.phone.as_deref())),
             ..Customer::default()
@@ -317,19 +317,9 @@ fn money(amount: Option<Decimal>, currency: Option<Currency>) -> Result<Option<M
     Ok(Some(Money { amount, currency }))
 }
 
-fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
-    let joined = [first, last]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>();
-    (!joined.is_empty()).then(|| joined.join(" "))
-}
-
 fn address(a: &wire::Address) -> Address {
     Address {
-        name: full_name(a.first_name.as_deref(), a.last_name.as_deref()),
+        name: de::full_name(a.first_name.as_deref(), a.last_name.as_deref()),
         company: clean(a.company.as_deref()),
         line1: clean(a.address_1.as_deref()),
         line2: clean(a.address_2.as_deref()),
