@@ -1,16 +1,14 @@
 //! The binary as users run it: `serve` killed mid-load, and `demo`.
 
+mod common;
+
+use common::{BIN, free_port, spawn_server, wait_ready};
+
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_crossdock");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn write_config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
     std::fs::write(dir.join("admin.key"), "crash-test-key\n").unwrap();
@@ -33,30 +31,6 @@ kind = "dc"
     let path = dir.join("crossdock.toml");
     std::fs::write(&path, config).unwrap();
     path
-}
-
-fn spawn_server(config: &std::path::Path) -> Child {
-    Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_ready(base: &str) {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server at {base} did not become ready");
 }
 
 /// SIGKILL while 64 clients post: every acknowledged event is there exactly

@@ -1,18 +1,16 @@
 //! `crossdock import` against a real `crossdock serve`, with the real
 //! Shopify and EDI fixtures.
 
+mod common;
+
+use common::{BIN, free_port, spawn_server, wait_ready};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Output};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_crossdock");
 const KEY: &str = "import-test-key";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn write_config(dir: &Path, port: u16) -> PathBuf {
     std::fs::write(dir.join("admin.key"), format!("{KEY}\n")).unwrap();
@@ -40,30 +38,6 @@ nodes = ["DC-EAST"]
     let path = dir.join("crossdock.toml");
     std::fs::write(&path, config).unwrap();
     path
-}
-
-fn spawn_server(config: &Path) -> Child {
-    Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_ready(base: &str) {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server at {base} did not become ready");
 }
 
 /// A server on a temp data directory, killed when dropped.
