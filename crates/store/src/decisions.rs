@@ -10,7 +10,7 @@
 
 use model::Timestamp;
 use model::ops::{Alternative, Factor};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::{Error, from_micros};
@@ -82,6 +82,7 @@ pub struct PendingOrderEvent {
 
 pub(crate) fn record(
     tx: &Transaction<'_>,
+    head: &mut crate::audit::Head,
     decisions: &[NewDecision],
     cursor: Option<u64>,
     models: &[(String, String)],
@@ -107,8 +108,10 @@ pub(crate) fn record(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
     )?;
     let mut added = 0;
+    // One audit entry per order and triggering event, naming each decision.
+    let mut audited: Vec<((&str, &str, u64), Vec<serde_json::Value>)> = Vec::new();
     for d in decisions {
-        added += insert.execute(params![
+        let new = insert.execute(params![
             d.tenant,
             d.kind,
             d.subject,
@@ -123,8 +126,36 @@ pub(crate) fn record(
             d.latency_us as i64,
             received
         ])? as u64;
+        added += new;
+        if new == 1 {
+            let entry = serde_json::json!({"id": tx.last_insert_rowid(), "kind": d.kind, "confidence": d.confidence, "model": d.model});
+            let key = (d.tenant.as_str(), d.subject.as_str(), d.seq);
+            match audited.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(entry),
+                None => audited.push((key, vec![entry])),
+            }
+        }
         metrics::counter!("crossdock_decisions_total", "kind" => d.kind.clone()).increment(1);
     }
+    drop(insert);
+    let mut entries = Vec::with_capacity(audited.len());
+    let mut source = tx.prepare_cached("SELECT source, event_id FROM events WHERE seq = ?1")?;
+    for ((tenant, subject, seq), list) in audited {
+        let mut sources = vec![format!("order:{subject}"), format!("event:{seq}")];
+        let origin: Option<(String, String)> = source.query_row([seq as i64], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        if let Some((source, event_id)) = origin {
+            sources.push(format!("{source}:{event_id}"));
+        }
+        entries.push(crate::audit::NewAudit {
+            tenant: Some(tenant.to_owned()),
+            actor: "crossdock".into(),
+            action: "decision.recorded".into(),
+            subject: Some(subject.to_owned()),
+            detail: serde_json::json!({ "decisions": list }),
+            sources,
+        });
+    }
+    crate::audit::append(tx, head, &entries, received)?;
     if let Some(cursor) = cursor {
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('pipeline_cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -139,7 +170,6 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
 }
 
 pub(crate) fn cursor(conn: &Connection) -> Result<u64, Error> {
-    use rusqlite::OptionalExtension;
     let raw: Option<String> = conn
         .query_row("SELECT value FROM meta WHERE key = 'pipeline_cursor'", [], |r| r.get(0))
         .optional()?;

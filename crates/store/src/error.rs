@@ -19,6 +19,10 @@ pub enum Error {
     UnknownDiscrepancy(u64),
     #[error("discrepancy {0} is already {1}")]
     DiscrepancyResolved(u64, String),
+    #[error("no action {0}")]
+    UnknownAction(u64),
+    #[error("action {0} is already {1}")]
+    ActionDecided(u64, String),
     #[error("no active reservation `{0}`")]
     UnknownReservation(String),
     #[error("invalid cursor `{0}`")]

@@ -9,8 +9,11 @@
 //! therefore acknowledged only once it is on disk, and reads after an
 //! acknowledgement see it.
 
+mod actions;
+pub mod audit;
 mod decisions;
 mod error;
+mod keys;
 mod outbox;
 mod read;
 mod schema;
@@ -28,6 +31,9 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
+pub use actions::{ActionFilter, ActionRecord, ActionStatus, NewAction, ReviewDecision};
+pub use audit::{AuditEntry, AuditFilter, NewAudit, Verification};
+pub use keys::ApiKey;
 pub use decisions::{DecisionRecord, NewDecision, Outcome, PendingOrderEvent};
 pub use error::Error;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
@@ -239,6 +245,8 @@ pub(crate) enum Job {
         by: String,
         reply: oneshot::Sender<Result<Discrepancy, Error>>,
     },
+    /// Any other write (governance, audit, keys), answered after the commit.
+    Write(writer::Work),
     /// Release reservations whose time ran out (sent by the expiry ticker).
     Expire,
     Snapshot {
@@ -322,6 +330,121 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         self.sender()?.send(job(reply)).await.map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Runs `f` on the writer thread inside the next group's transaction, in
+    /// a savepoint: if `f` fails, its writes (and audit entries) are undone
+    /// and the rest of the group commits. The answer comes after the commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl for<'s, 't> FnOnce(&'s mut writer::Step<'t>) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let (reply, answer) = oneshot::channel::<Result<T, Error>>();
+        let work: writer::Work = Box::new(move |step| {
+            let head = *step.audit;
+            let result = step
+                .tx
+                .execute_batch("SAVEPOINT work")
+                .map_err(Error::from)
+                .and_then(|_| f(step));
+            let result = match result {
+                Ok(v) => step.tx.execute_batch("RELEASE work").map(|_| v).map_err(Error::from),
+                Err(e) => {
+                    let _ = step.tx.execute_batch("ROLLBACK TO work; RELEASE work");
+                    *step.audit = head;
+                    Err(e)
+                }
+            };
+            Box::new(move |failed: Option<String>| {
+                let _ = reply.send(match failed {
+                    Some(reason) => Err(Error::Storage(reason)),
+                    None => result,
+                });
+            })
+        });
+        self.sender()?.send(Job::Write(work)).await.map_err(|_| Error::Closed)?;
+        answer.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Appends audit entries (chained after the last one). Returns their sequence numbers.
+    pub async fn audit(&self, entries: Vec<NewAudit>) -> Result<Vec<u64>, Error> {
+        self.write(move |step| audit::append(step.tx, step.audit, &entries, step.received)).await
+    }
+
+    /// Audit entries, oldest first.
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, Error> {
+        self.inner.readers.with(|conn| audit::list(conn, filter))
+    }
+
+    /// Recomputes the whole audit chain; names the first entry that does not hold.
+    pub fn verify_audit(&self) -> Result<Verification, Error> {
+        self.inner.readers.with(audit::verify)
+    }
+
+    /// Records governed actions (skipping any already recorded under the same
+    /// key): executed ones go to the outbox, each is audited, one transaction.
+    /// Returns the new actions' ids.
+    pub async fn record_actions(&self, actions: Vec<NewAction>) -> Result<Vec<u64>, Error> {
+        self.write(move |step| actions::record(step.tx, step.audit, &actions, step.received)).await
+    }
+
+    /// Approves (sending its message to the outbox) or rejects a queued action.
+    pub async fn decide_review(&self, decision: ReviewDecision) -> Result<ActionRecord, Error> {
+        self.write(move |step| actions::decide(step.tx, step.audit, &decision, step.received)).await
+    }
+
+    /// Assigns a queued action to a person (`None` clears it).
+    pub async fn assign_review(&self, id: u64, assignee: Option<String>, by: String) -> Result<ActionRecord, Error> {
+        self.write(move |step| actions::assign(step.tx, step.audit, id, assignee.as_deref(), &by, step.received))
+            .await
+    }
+
+    pub fn action(&self, id: u64) -> Result<Option<ActionRecord>, Error> {
+        self.inner.readers.with(|conn| actions::get(conn, id))
+    }
+
+    /// Actions (the review queue with `status: review`), oldest first.
+    pub fn actions(&self, filter: &ActionFilter) -> Result<Vec<ActionRecord>, Error> {
+        self.inner.readers.with(|conn| actions::list(conn, filter))
+    }
+
+    /// Subjects (orders) of a tenant with an action of `kind` queued or executed.
+    pub fn acted_on(&self, tenant: &TenantId, kind: &str) -> Result<Vec<String>, Error> {
+        self.inner.readers.with(|conn| actions::subjects_with(conn, tenant.as_str(), kind))
+    }
+
+    /// Stores a new API key (its hash) and audits it.
+    pub async fn create_api_key(&self, key: ApiKey) -> Result<(), Error> {
+        self.write(move |step| keys::create(step.tx, step.audit, &key, step.received)).await
+    }
+
+    /// Revokes a key (audited); `None` when there is no such key.
+    pub async fn revoke_api_key(&self, id: String, by: String) -> Result<Option<ApiKey>, Error> {
+        self.write(move |step| keys::revoke(step.tx, step.audit, &id, &by, step.received)).await
+    }
+
+    /// Records when keys were last used.
+    pub async fn touch_api_keys(&self, used: Vec<(String, Timestamp)>) -> Result<(), Error> {
+        self.write(move |step| keys::touch(step.tx, &used)).await
+    }
+
+    pub fn api_key(&self, id: &str) -> Result<Option<ApiKey>, Error> {
+        self.inner.readers.with(|conn| keys::get(conn, id))
+    }
+
+    pub fn api_keys(&self) -> Result<Vec<ApiKey>, Error> {
+        self.inner.readers.with(keys::list)
+    }
+
+    /// Autonomy settings changed at runtime: (tenant, workflow, settings).
+    pub fn autonomy_overrides(&self) -> Result<Vec<(String, String, serde_json::Value)>, Error> {
+        self.inner.readers.with(keys::autonomy)
+    }
+
+    /// Changes a workflow's autonomy for a tenant (audited with before and after).
+    pub async fn set_autonomy(&self, tenant: String, workflow: String, settings: serde_json::Value, by: String) -> Result<(), Error> {
+        self.write(move |step| keys::set_autonomy(step.tx, step.audit, &tenant, &workflow, &settings, &by, step.received))
+            .await
     }
 
     /// Appends a batch atomically: every event is durable when this returns

@@ -7,7 +7,7 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 6;
+pub const FORMAT_VERSION: i64 = 7;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -144,6 +144,79 @@ CREATE TABLE outcomes (
 );
 CREATE UNIQUE INDEX outcomes_once ON outcomes (tenant, subject, seq, kind);
 CREATE INDEX outcomes_subject ON outcomes (tenant, subject, id);
+"#,
+    r#"
+-- Governance. The audit trail: append-only, each entry carrying the hash of
+-- the one before it (see audit.rs for what is hashed).
+CREATE TABLE audit (
+    seq      INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,  -- unix microseconds
+    tenant   TEXT,
+    actor    TEXT    NOT NULL,
+    action   TEXT    NOT NULL,
+    subject  TEXT,
+    detail   TEXT    NOT NULL,  -- JSON
+    sources  TEXT    NOT NULL,  -- JSON array of source transaction ids
+    prev     BLOB    NOT NULL,
+    hash     BLOB    NOT NULL
+);
+CREATE INDEX audit_tenant ON audit (tenant, seq);
+CREATE INDEX audit_subject ON audit (subject, seq);
+
+-- Every action crossdock proposed to an external system, with what the
+-- gateway made of it: shadow, review (the queue), executed, blocked, rejected.
+CREATE TABLE actions (
+    id              INTEGER PRIMARY KEY,
+    tenant          TEXT    NOT NULL,
+    workflow        TEXT    NOT NULL,
+    kind            TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    connection      TEXT,
+    message_kind    TEXT,
+    payload         TEXT,              -- JSON, the message as it would be sent
+    idempotency_key TEXT    NOT NULL,
+    decision        TEXT,              -- JSON: the decision it carries out (kind, id, explanation, alternatives, inputs)
+    confidence      REAL    NOT NULL,
+    cost_impact     REAL    NOT NULL,
+    mode            TEXT    NOT NULL,
+    status          TEXT    NOT NULL,
+    gate            TEXT    NOT NULL,  -- JSON: verdict, checks, explanation
+    not_before      INTEGER,
+    outbox_id       INTEGER,
+    requested_by    TEXT    NOT NULL,
+    assignee        TEXT,
+    created_at      INTEGER NOT NULL,
+    decided_by      TEXT,
+    decided_at      INTEGER,
+    reason          TEXT,
+    override        TEXT               -- JSON payload a reviewer edited
+);
+CREATE UNIQUE INDEX actions_once ON actions (idempotency_key);
+CREATE INDEX actions_status ON actions (tenant, status, id);
+CREATE INDEX actions_subject ON actions (tenant, subject, id);
+
+-- API keys: only an argon2 hash of the token is kept.
+CREATE TABLE api_keys (
+    id           TEXT    PRIMARY KEY,
+    hash         TEXT    NOT NULL,
+    role         TEXT    NOT NULL,
+    scope        TEXT    NOT NULL,  -- JSON
+    label        TEXT,
+    created_at   INTEGER NOT NULL,
+    created_by   TEXT    NOT NULL,
+    revoked_at   INTEGER,
+    last_used_at INTEGER
+) WITHOUT ROWID;
+
+-- Autonomy changed at runtime (over the configuration), per tenant and workflow.
+CREATE TABLE autonomy (
+    tenant     TEXT    NOT NULL,
+    workflow   TEXT    NOT NULL,
+    settings   TEXT    NOT NULL,  -- JSON
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT    NOT NULL,
+    PRIMARY KEY (tenant, workflow)
+) WITHOUT ROWID;
 "#,
 ];
 

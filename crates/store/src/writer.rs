@@ -39,11 +39,19 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("crossdock-writer".into())
         .spawn(move || {
+            let audit = match crate::audit::Head::load(&conn) {
+                Ok(head) => head,
+                Err(e) => {
+                    tracing::error!(error = %e, "Cannot read the audit chain's head; the writer stops.");
+                    return;
+                }
+            };
             let mut writer = Writer {
                 conn,
                 state,
                 options,
                 since_snapshot: pending_since_snapshot,
+                audit,
             };
             writer.run(jobs);
         })
@@ -55,7 +63,15 @@ struct Writer {
     state: Arc<RwLock<State>>,
     options: Options,
     since_snapshot: u64,
+    /// The audit chain's last entry (moves only when a group commits).
+    audit: crate::audit::Head,
 }
+
+/// A write run on the writer thread inside the group's transaction. It
+/// returns the function that answers its caller once the group committed
+/// (`None`) or failed (`Some(reason)`).
+pub(crate) type Work = Box<dyn for<'s, 't> FnOnce(&'s mut Step<'t>) -> Reply + Send>;
+pub(crate) type Reply = Box<dyn FnOnce(Option<String>) + Send>;
 
 /// An answer waiting for the group's commit.
 enum Answer {
@@ -67,6 +83,7 @@ enum Answer {
     Settle(oneshot::Sender<Result<u64, Error>>, Result<u64, Error>),
     Replay(oneshot::Sender<Result<Vec<u64>, Error>>, Result<Vec<u64>, Error>),
     Decide(oneshot::Sender<Result<u64, Error>>, Result<u64, Error>),
+    Work(Reply, Option<String>),
 }
 
 impl Answer {
@@ -81,6 +98,7 @@ impl Answer {
             Answer::Settle(tx, _) => Answer::Settle(tx, Err(e())),
             Answer::Replay(tx, _) => Answer::Replay(tx, Err(e())),
             Answer::Decide(tx, _) => Answer::Decide(tx, Err(e())),
+            Answer::Work(reply, _) => Answer::Work(reply, Some(error.to_owned())),
         }
     }
 
@@ -94,6 +112,7 @@ impl Answer {
             Answer::Settle(tx, r) => drop(tx.send(r)),
             Answer::Replay(tx, r) => drop(tx.send(r)),
             Answer::Decide(tx, r) => drop(tx.send(r)),
+            Answer::Work(reply, failed) => reply(failed),
         }
     }
 }
@@ -141,6 +160,8 @@ impl Writer {
         let mut answers = Vec::with_capacity(group.len());
         let mut snapshots = Vec::new();
         let state = self.state.clone();
+        let audit_before = self.audit;
+        let mut audit = self.audit;
         let result = (|| -> Result<u64, Error> {
             let tx = self.conn.transaction()?;
             let mut step = Step {
@@ -148,6 +169,7 @@ impl Writer {
                 state: &state,
                 received: micros(jiff::Timestamp::now()),
                 written: 0,
+                audit: &mut audit,
             };
             for job in group {
                 match job {
@@ -171,7 +193,7 @@ impl Writer {
                         outcomes,
                         reply,
                     } => {
-                        let result = crate::decisions::record(step.tx, &decisions, cursor, &models, &outcomes, step.received);
+                        let result = crate::decisions::record(step.tx, step.audit, &decisions, cursor, &models, &outcomes, step.received);
                         answers.push(Answer::Decide(reply, result));
                     }
                     Job::Replay { filter, reply } => {
@@ -204,6 +226,10 @@ impl Writer {
                         let result = step.resolve(&tenant, id, accept, &by);
                         answers.push(Answer::Resolve(reply, result));
                     }
+                    Job::Write(work) => {
+                        let reply = work(&mut step);
+                        answers.push(Answer::Work(reply, None));
+                    }
                     Job::Expire => step.expire(),
                     Job::Snapshot { reply } => snapshots.push(reply),
                 }
@@ -215,6 +241,7 @@ impl Writer {
         })();
         match result {
             Ok(written) => {
+                self.audit = audit;
                 self.since_snapshot += written;
                 metrics::counter!("crossdock_events_appended_total").increment(written);
                 metrics::histogram!("crossdock_group_commit_events").record(written as f64);
@@ -223,6 +250,7 @@ impl Writer {
             Err(e) => {
                 tracing::error!(error = %e, "Group commit failed; no event of the group was written. Rebuilding the projection.");
                 answers = answers.into_iter().map(|a| a.fail(&e.to_string())).collect();
+                self.audit = audit_before;
                 match snapshot::restore(&self.options.data_dir, &self.conn) {
                     Ok((rebuilt, _)) => *self.state.write() = rebuilt,
                     Err(e) => tracing::error!(error = %e, "Projection rebuild failed; restart crossdock."),
@@ -239,11 +267,13 @@ impl Writer {
 }
 
 /// One group's open transaction and what it has written so far.
-struct Step<'a> {
-    tx: &'a Transaction<'a>,
+pub(crate) struct Step<'a> {
+    pub(crate) tx: &'a Transaction<'a>,
     state: &'a RwLock<State>,
-    received: i64,
+    /// Now, in unix microseconds: the time recorded for the group's writes.
+    pub(crate) received: i64,
     written: u64,
+    pub(crate) audit: &'a mut crate::audit::Head,
 }
 
 impl Step<'_> {
