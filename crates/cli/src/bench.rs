@@ -807,6 +807,7 @@ async fn propagation(dir: &Path, rate: f64, duration: Duration) -> anyhow::Resul
             capabilities: vec![],
             cutoffs: vec![],
             capacity_units_per_day: None,
+            region: None,
             handling_cost: None,
             package_cost: None,
             labour_units_per_hour: None,

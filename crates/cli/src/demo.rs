@@ -81,6 +81,7 @@ pub fn demo_config(
                 capabilities: vec![Capability::Hazmat, Capability::GiftWrap, Capability::International],
                 cutoffs: Vec::new(),
                 capacity_units_per_day: Some(5_000),
+                region: None,
                 handling_cost: None,
                 package_cost: None,
                 labour_units_per_hour: None,

@@ -10,6 +10,7 @@
 
 pub mod carrier;
 mod error;
+pub mod governance;
 pub mod release;
 pub mod risk;
 pub mod sourcing;

@@ -13,6 +13,7 @@ pub mod node;
 pub mod ops;
 pub mod order;
 pub mod outbound;
+pub mod pii;
 pub mod quantity;
 pub mod shipment;
 pub mod tenant;

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use connectors::connector::Connector;
 use connectors::wms::mapping::Mapping;
+use engine::governance::{Autonomy, Workflow};
 use model::node::{Capability, Cutoff, NodeKind};
 use model::tenant::ConnectionKind;
 use model::{ConnectionId, NodeId, TenantId};
@@ -224,6 +225,10 @@ pub struct TenantConfig {
     /// payment is not a hold.
     #[serde(default)]
     pub capture_on_shipment: bool,
+    /// Autonomy per workflow for this tenant, over `[governance.autonomy]`,
+    /// e.g. `release = { mode = "auto", min_confidence = 0.8, max_cost = 50.0 }`.
+    #[serde(default)]
+    pub autonomy: BTreeMap<Workflow, Autonomy>,
 }
 
 impl TenantConfig {
@@ -234,6 +239,7 @@ impl TenantConfig {
             country: default_country(),
             high_value: None,
             capture_on_shipment: false,
+            autonomy: BTreeMap::new(),
         }
     }
 }
@@ -261,6 +267,10 @@ pub struct NodeConfig {
     pub cutoffs: Vec<Cutoff>,
     #[serde(default)]
     pub capacity_units_per_day: Option<u32>,
+    /// Region label for access scopes (a key scoped to `regions = ["east"]`
+    /// sees this node's orders and stock), e.g. `east`.
+    #[serde(default)]
+    pub region: Option<String>,
     /// Units an hour the floor picks, for release waves (default 200).
     #[serde(default)]
     pub labour_units_per_hour: Option<f64>,
@@ -453,6 +463,52 @@ pub struct Config {
     pub connections: BTreeMap<ConnectionId, ConnectionConfig>,
     #[serde(default)]
     pub decisions: DecisionsConfig,
+    #[serde(default)]
+    pub governance: GovernanceConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+}
+
+/// `[auth]`: credentials besides API keys and the bootstrap admin key.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Bearer JWTs (OAuth2 client-credentials access tokens) from an identity
+    /// provider, checked against this key set (`[auth.jwt]`).
+    #[serde(default)]
+    pub jwt: Option<crate::auth::JwtConfig>,
+}
+
+/// `[governance]`: how much crossdock may do alone, and the policies every
+/// action to an external system must pass.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceConfig {
+    /// Autonomy per workflow for every tenant (a tenant's own
+    /// `[tenants.X.autonomy]` wins; `PUT /v1/autonomy/{workflow}` wins over
+    /// both). A workflow not listed runs in `shadow`.
+    #[serde(default)]
+    pub autonomy: BTreeMap<Workflow, Autonomy>,
+    /// Declarative policies (`[[governance.policies]]`), checked in order.
+    #[serde(default)]
+    pub policies: Vec<engine::governance::Policy>,
+    /// A review item older than this is overdue (shown in the queue).
+    #[serde(default = "default_review_sla")]
+    pub review_sla: Span,
+}
+
+impl Default for GovernanceConfig {
+    fn default() -> Self {
+        GovernanceConfig {
+            autonomy: BTreeMap::new(),
+            policies: Vec::new(),
+            review_sla: default_review_sla(),
+        }
+    }
+}
+
+fn default_review_sla() -> Span {
+    Span(Duration::from_secs(4 * 3600))
 }
 
 /// `[decisions]`: the models the decision pipeline uses.
@@ -542,7 +598,19 @@ impl Config {
             if let Err(e) = engine::triage::CountryCode::parse(&tenant.country) {
                 return Err(config_error(format!("tenants.{id}.country"), e.message));
             }
+            for (workflow, autonomy) in &tenant.autonomy {
+                autonomy
+                    .validate()
+                    .map_err(|e| config_error(format!("tenants.{id}.autonomy.{}", workflow.as_str()), e.to_string()))?;
+            }
         }
+        for (workflow, autonomy) in &self.governance.autonomy {
+            autonomy
+                .validate()
+                .map_err(|e| config_error(format!("governance.autonomy.{}", workflow.as_str()), e.to_string()))?;
+        }
+        engine::governance::validate_policies(&self.governance.policies)
+            .map_err(|e| config_error(format!("governance.{}", e.field().unwrap_or("policies")), e.to_string()))?;
         for (id, node) in &self.nodes {
             if !self.tenants.contains_key(&node.tenant) {
                 return Err(config_error(

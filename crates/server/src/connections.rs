@@ -9,16 +9,18 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::dispatch::sinks;
-use crate::routes::authorize;
+use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 /// `GET /v1/connections`: every connection, its kind and what it does.
 pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadConnections)?;
     let items: Vec<_> = app
         .config
         .connections
         .iter()
+        .filter(|(_, c)| who.sees_tenant(c.tenant.as_str()))
         .map(|(id, c)| {
             json!({
                 "id": id,
@@ -44,8 +46,15 @@ pub async fn list(State(app): State<App>, headers: HeaderMap) -> Result<Response
 /// cheap authenticated read) against `base_url`, or, for kinds without one,
 /// checks that `base_url` answers at all.
 pub async fn check(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let Some(conn) = app.config.connections.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| c) else {
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::CheckConnections)?;
+    let Some(conn) = app
+        .config
+        .connections
+        .iter()
+        .find(|(k, c)| k.as_str() == id && who.sees_tenant(c.tenant.as_str()))
+        .map(|(_, c)| c)
+    else {
         return Err(ApiError::not_found("connection", &id));
     };
     let Some(base) = conn.base_url.as_deref() else {

@@ -55,6 +55,11 @@ impl ApiError {
         )
     }
 
+    /// The caller is known but its role or scope does not allow this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
@@ -136,6 +141,12 @@ impl From<store::Error> for ApiError {
                 err
             }
             E::UnknownReservation(id) => ApiError::not_found("active reservation", id),
+            E::UnknownAction(id) => ApiError::not_found("review item", &id.to_string()),
+            E::ActionDecided(id, status) => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_decided",
+                format!("Review item {id} is already {status}; only items waiting for review can be approved or rejected."),
+            ),
             E::UnknownDiscrepancy(id) => ApiError::not_found("discrepancy", &id.to_string()),
             E::DiscrepancyResolved(id, status) => {
                 ApiError::new(StatusCode::CONFLICT, "already_resolved", format!("Discrepancy {id} is already {status}; only open ones can be accepted or rejected."))

@@ -15,7 +15,8 @@ use serde_json::json;
 
 use crate::config::Span;
 use crate::ingest::{parse_json, require_json};
-use crate::routes::{authorize, body, tenant_param};
+use crate::routes::body;
+use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 /// Longest time to live a reservation may ask for.
@@ -37,8 +38,9 @@ pub async fn get_inventory(
     Path(sku): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadInventory)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     let parsed = Sku::parse(&sku).map_err(|e| ApiError::from(e).field("sku"))?;
     if !app.store.knows_item(&tenant, &sku) {
         return Err(ApiError {
@@ -46,10 +48,16 @@ pub async fn get_inventory(
             ..unknown_sku(&tenant, &sku, "sku".into())
         });
     }
-    let (positions, network_backordered) = app.store.inventory(&tenant, &sku);
+    let (positions, mut network_backordered) = app.store.inventory(&tenant, &sku);
+    // A caller scoped to some nodes sees those nodes, and a network of them.
+    let scoped = who.scope.nodes.is_some() || who.scope.regions.is_some();
+    if scoped {
+        network_backordered = 0;
+    }
     let positions = positions
         .into_iter()
         .filter_map(|(node, buckets)| NodeId::parse(&node).ok().map(|n| (n, buckets)))
+        .filter(|(n, _)| !scoped || who.sees_node(n.as_str(), access::node_region(&app, n)))
         .collect();
     let view = InventoryView::from_positions(parsed, positions, network_backordered);
     let atp_by_date = atp_by_date(view.network.atp, &app.store.future_supply(&tenant, &sku));
@@ -83,8 +91,9 @@ pub async fn get_movements(
     Path(sku): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadInventory)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     if !app.store.knows_item(&tenant, &sku) {
         return Err(ApiError {
             status: StatusCode::NOT_FOUND,
@@ -97,6 +106,22 @@ pub async fn get_movements(
         })?,
         None => 100,
     };
+    if who.scope.nodes.is_some() || who.scope.regions.is_some() {
+        let Some(node) = params.get("node") else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "node_required",
+                "Your access is scoped to some nodes: add `?node=`.",
+            )
+            .field("node"));
+        };
+        let visible = NodeId::parse(node)
+            .ok()
+            .is_some_and(|n| who.sees_node(n.as_str(), access::node_region(&app, &n)));
+        if !visible {
+            return Err(ApiError::not_found("node", node).field("node"));
+        }
+    }
     let (store, node, cursor) = (app.store.clone(), params.get("node").cloned(), params.get("cursor").cloned());
     let page = tokio::task::spawn_blocking(move || store.movements(&tenant, &sku, node.as_deref(), cursor.as_deref(), limit))
         .await
@@ -120,12 +145,9 @@ struct ReservationBody {
 }
 
 /// Tenant from the body, else `?tenant=`, else the only one configured.
-fn tenant_of(app: &App, given: Option<TenantId>, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
-    match given {
-        Some(t) if app.config.tenants.contains_key(&t) => Ok(t),
-        Some(t) => Err(ApiError::invalid("unknown_tenant", format!("Tenant `{t}` is not configured.")).field("tenant")),
-        None => tenant_param(app, params),
-    }
+fn tenant_of(app: &App, who: &access::Principal, given: Option<TenantId>, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
+    let asked = given.as_ref().map(|t| t.as_str()).or(params.get("tenant").map(String::as_str));
+    who.tenant(app, asked)
 }
 
 /// Shape checks shared by reservations and availability: positive whole
@@ -171,11 +193,12 @@ pub async fn post_reservation(
     Query(params): Query<HashMap<String, String>>,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Reserve)?;
     require_json(&headers)?;
     let bytes = body(bytes)?;
     let mut request: ReservationBody = parse_json(&bytes)?;
-    let tenant = tenant_of(&app, request.tenant.take(), &params)?;
+    let tenant = tenant_of(&app, &who, request.tenant.take(), &params)?;
     check_lines(&app, &tenant, &mut request.lines)?;
     let ttl = match &request.ttl {
         None => DEFAULT_TTL,
@@ -242,8 +265,9 @@ pub async fn delete_reservation(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Reserve)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     app.store.release(&tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -276,10 +300,11 @@ pub async fn post_availability(
     Query(params): Query<HashMap<String, String>>,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadInventory)?;
     require_json(&headers)?;
     let request: AvailabilityBody = parse_json(&body(bytes)?)?;
-    let tenant = tenant_of(&app, request.tenant, &params)?;
+    let tenant = tenant_of(&app, &who, request.tenant, &params)?;
     let mut demand: Vec<DemandLine> = request
         .lines
         .iter()

@@ -1,19 +1,26 @@
 //! The crossdock HTTP API: canonical events, webhooks, order queries,
 //! health, metrics, the OpenAPI document and the dashboard.
 
+mod access;
+mod audit;
+pub mod auth;
 pub mod config;
 mod connections;
 mod dashboard;
 pub mod dispatch;
 mod error;
+pub mod gateway;
 mod ingest;
 mod inventory;
+mod keys;
 mod metrics_setup;
 mod outbox;
 mod pipeline;
 mod plan;
+mod proposals;
 mod reconcile;
 mod release;
+mod reviews;
 mod routes;
 mod training;
 mod webhooks;
@@ -39,6 +46,10 @@ pub struct App {
     edi_control: Arc<std::sync::atomic::AtomicU32>,
     /// The fraud risk model the pipeline scores with.
     pub risk_model: Arc<engine::risk::RiskModel>,
+    /// Autonomy and policies: every action to an external system passes here.
+    pub gateway: Arc<gateway::Gateway>,
+    /// Credentials verified recently.
+    pub(crate) access: Arc<access::Access>,
 }
 
 impl App {
@@ -71,7 +82,9 @@ impl App {
                     .map_err(|e| store::Error::Invalid(format!("decisions.risk_model: {}: {e}", path.display())))?
             }
         };
+        let access = access::Access::new(&config).map_err(store::Error::Invalid)?;
         let store = store::Store::open(options)?;
+        let gateway = gateway::Gateway::load(&store)?;
         let seed = (jiff::Timestamp::now().as_second() % 900_000_000) as u32 + 1;
         Ok(App {
             config: Arc::new(config),
@@ -79,6 +92,8 @@ impl App {
             started: jiff::Timestamp::now(),
             edi_control: Arc::new(seed.into()),
             risk_model: Arc::new(risk_model),
+            gateway: Arc::new(gateway),
+            access: Arc::new(access),
         })
     }
 

@@ -12,14 +12,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::ingest::{parse_json, require_json};
-use crate::routes::{authorize, body};
+use crate::routes::{body};
+use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 const STATUSES: [&str; 3] = ["pending", "delivered", "dead"];
 
 /// `GET /v1/outbox?status=&connection=&tenant=&cursor=&limit=`
 pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadOutbox)?;
     let status = params.get("status").cloned();
     if let Some(s) = status.as_deref().filter(|s| !STATUSES.contains(s)) {
         return Err(ApiError::new(
@@ -30,10 +32,15 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
         .field("status"));
     }
     if let Some(c) = params.get("connection")
-        && !app.config.connections.keys().any(|k| k.as_str() == c)
+        && !app.config.connections.iter().any(|(k, conn)| k.as_str() == c && who.sees_tenant(conn.tenant.as_str()))
     {
         return Err(ApiError::not_found("connection", c).field("connection"));
     }
+    // A caller bound to tenants lists only theirs.
+    let tenant = match (params.get("tenant"), &who.scope.tenants) {
+        (None, None) => None,
+        (asked, _) => Some(who.tenant(&app, asked.map(String::as_str))?.to_string()),
+    };
     let limit = match params.get("limit") {
         None => 100,
         Some(raw) => raw.parse::<usize>().ok().filter(|l| (1..=1000).contains(l)).ok_or_else(|| {
@@ -52,7 +59,7 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
         })?,
     };
     let store = app.store.clone();
-    let (connection, tenant) = (params.get("connection").cloned(), params.get("tenant").cloned());
+    let connection = params.get("connection").cloned();
     let items =
         tokio::task::spawn_blocking(move || store.outbox(status.as_deref(), connection.as_deref(), tenant.as_deref(), after, limit + 1))
             .await
@@ -80,24 +87,28 @@ fn message_id(raw: &str) -> Result<u64, ApiError> {
 
 /// `GET /v1/outbox/{id}`
 pub async fn get_one(State(app): State<App>, headers: HeaderMap, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadOutbox)?;
     let id = message_id(&raw)?;
     let store = app.store.clone();
     let message = tokio::task::spawn_blocking(move || store.outbox_message(id))
         .await
         .map_err(|_| ApiError::internal())??
+        .filter(|m| who.sees_tenant(&m.tenant))
         .ok_or_else(|| ApiError::not_found("outbox message", &raw))?;
     Ok(Json(message).into_response())
 }
 
 /// `POST /v1/outbox/{id}/replay`: one dead letter back to pending.
 pub async fn replay_one(State(app): State<App>, headers: HeaderMap, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReplayOutbox)?;
     let id = message_id(&raw)?;
     let store = app.store.clone();
     let message = tokio::task::spawn_blocking(move || store.outbox_message(id))
         .await
         .map_err(|_| ApiError::internal())??
+        .filter(|m| who.sees_tenant(&m.tenant))
         .ok_or_else(|| ApiError::not_found("outbox message", &raw))?;
     if message.status != "dead" {
         return Err(ApiError::new(
@@ -134,7 +145,8 @@ struct ReplayRequest {
 
 /// `POST /v1/outbox/replay` `{ids?, connection?, tenant?}`: dead letters back to pending.
 pub async fn replay(State(app): State<App>, headers: HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReplayOutbox)?;
     let bytes = body(bytes)?;
     let request: ReplayRequest = if bytes.is_empty() {
         ReplayRequest::default()
@@ -143,9 +155,13 @@ pub async fn replay(State(app): State<App>, headers: HeaderMap, bytes: Result<By
         parse_json(&bytes)?
     };
     if let Some(c) = &request.connection
-        && !app.config.connections.keys().any(|k| k.as_str() == c)
+        && !app.config.connections.iter().any(|(k, conn)| k.as_str() == c && who.sees_tenant(conn.tenant.as_str()))
     {
         return Err(ApiError::not_found("connection", c).field("connection"));
+    }
+    let mut request = request;
+    if request.tenant.is_some() || who.scope.tenants.is_some() {
+        request.tenant = Some(who.tenant(&app, request.tenant.as_deref())?.to_string());
     }
     let replayed = app
         .store

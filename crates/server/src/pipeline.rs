@@ -145,6 +145,7 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
     }
     let mut decisions = Vec::new();
     let mut outcomes = Vec::new();
+    let mut actions = Vec::new();
     for event in &pending {
         let Ok(tenant) = TenantId::parse(&event.tenant) else { continue };
         let store = app.store.clone();
@@ -185,10 +186,12 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
             }
             _ => {}
         }
-        decisions.extend(decide(app, &tenant, &order, event.seq, &learner.transit));
+        let made = decide(app, &tenant, &order, event.seq, &learner.transit);
+        actions.extend(crate::proposals::for_order(app, &tenant, &order, event.seq, &made));
+        decisions.extend(made);
     }
     let models = learner.take_state();
-    app.store.record_decisions(decisions, Some(next), models, outcomes).await?;
+    app.store.record_round(decisions, Some(next), models, outcomes, actions).await?;
     Ok(Some(next))
 }
 

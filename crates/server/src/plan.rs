@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ingest::{parse_json, require_json};
-use crate::routes::{authorize, body};
+use crate::routes::{body};
+use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 /// Planning costs a live node uses when its configuration names none.
@@ -80,14 +81,15 @@ fn haversine_km(a: Point, b: Point) -> f64 {
 }
 
 pub async fn sourcing(State(app): State<App>, headers: HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Plan)?;
     let bytes = body(bytes)?;
     require_json(&headers)?;
     let raw: Value = parse_json(&bytes)?;
     let (instance, network) = if raw.get("nodes").is_some() {
         (parse_json::<Instance>(&bytes)?, "given")
     } else {
-        (live_instance(&app, parse_json::<LiveRequest>(&bytes)?)?, "live")
+        (live_instance(&app, &who, parse_json::<LiveRequest>(&bytes)?)?, "live")
     };
     instance.validate()?;
     let decision = engine::sourcing::plan(&instance)?;
@@ -101,20 +103,13 @@ pub async fn sourcing(State(app): State<App>, headers: HeaderMap, bytes: Result<
 
 /// The live network as a sourcing instance: the tenant's configured nodes,
 /// each with its current ATP of the order's SKUs.
-fn live_instance(app: &App, request: LiveRequest) -> Result<Instance, ApiError> {
+fn live_instance(app: &App, who: &access::Principal, request: LiveRequest) -> Result<Instance, ApiError> {
     if request.lines.is_empty() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "empty_order", "The order has no lines.").field("lines"));
     }
-    let tenant = match request.tenant {
-        Some(t) => t,
-        None => app.config.default_tenant().cloned().ok_or_else(|| {
-            ApiError::invalid("tenant_required", "Several tenants are configured: say which one the order is for.").field("tenant")
-        })?,
-    };
-    if !app.config.tenants.contains_key(&tenant) {
-        return Err(ApiError::not_found("tenant", tenant.as_str()).field("tenant"));
-    }
-    let nodes = live_nodes(app, &tenant, &request.lines, request.ship_to.map(|p| (p.lat, p.lon)));
+    let tenant = who.tenant(app, request.tenant.as_ref().map(|t| t.as_str()))?;
+    let mut nodes = live_nodes(app, &tenant, &request.lines, request.ship_to.map(|p| (p.lat, p.lon)));
+    nodes.retain(|n| who.sees_node(n.id.as_str(), access::node_region(app, &n.id)));
     Ok(Instance {
         lines: request.lines,
         nodes,

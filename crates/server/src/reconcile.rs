@@ -18,7 +18,8 @@ use serde::Deserialize;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::{parse_json, require_json, to_eaches};
-use crate::routes::{authorize, body, tenant_param};
+use crate::routes::body;
+use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 /// One counted line, as pushed or as a WMS answers a pull.
@@ -170,16 +171,24 @@ pub async fn post_reconciliation(
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Reconcile)?;
     require_json(&headers)?;
     let request: PushBody = parse_json(&body(bytes)?)?;
     let (id, conn) = wms_connection(&app, &request.connection)?;
+    if !who.sees_tenant(conn.tenant.as_str()) {
+        return Err(ApiError::not_found("connection", &request.connection).field("connection"));
+    }
     let report = run(&app, id, conn, request.counts, request.tolerance, "counts").await?;
     Ok(Json(report).into_response())
 }
 
 pub async fn post_pull(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Reconcile)?;
+    if !app.config.connections.iter().any(|(k, c)| k.as_str() == id && who.sees_tenant(c.tenant.as_str())) {
+        return Err(ApiError::not_found("connection", &id).field("connection"));
+    }
     let report = pull(&app, &reqwest::Client::new(), &id).await?;
     Ok(Json(report).into_response())
 }
@@ -189,8 +198,9 @@ pub async fn list_discrepancies(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Reconcile)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     const STATUSES: [&str; 4] = ["auto_adjusted", "open", "accepted", "rejected"];
     if let Some(s) = params.get("status").filter(|s| !STATUSES.contains(&s.as_str())) {
         return Err(ApiError::new(
@@ -222,10 +232,11 @@ pub async fn list_discrepancies(
 }
 
 async fn resolve(app: App, headers: HeaderMap, id: String, params: HashMap<String, String>, accept: bool) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Reconcile)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     let id: u64 = id.parse().map_err(|_| ApiError::not_found("discrepancy", &id))?;
-    let discrepancy = app.store.resolve_discrepancy(&tenant, id, accept, "admin").await?;
+    let discrepancy = app.store.resolve_discrepancy(&tenant, id, accept, &who.label()).await?;
     Ok(Json(discrepancy).into_response())
 }
 

@@ -2,9 +2,10 @@
 //! each node's labour before its carrier cutoffs, and (unless `dry_run`)
 //! send the waves to the nodes' WMS through the outbox.
 //!
-//! An order is releasable once the pipeline has chosen its node and carrier.
-//! Calling this is the human (or scheduler) decision to act; autonomy modes
-//! and the review queue will gate it once governance exists.
+//! An order is releasable once the pipeline has chosen its node and carrier
+//! and no release of it is queued or sent already. Calling this is a
+//! person's (or a scheduler's key's) decision to act: the waves pass the
+//! gateway's policies with the caller's role, not the workflow's autonomy.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -18,10 +19,13 @@ use model::outbound::Message;
 use model::{NodeId, TenantId};
 use serde::Deserialize;
 use serde_json::json;
+use engine::governance::Workflow;
 use store::{NewDecision, NewMessage, OrderQuery};
 
+use crate::access::{self, Guard, Permission};
+use crate::gateway::Proposed;
 use crate::ingest::{parse_json, require_json};
-use crate::routes::{authorize, body};
+use crate::routes::body;
 use crate::{ApiError, App};
 
 /// Units an hour a node picks when its configuration does not say.
@@ -45,7 +49,8 @@ fn yes() -> bool {
 }
 
 pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::Release)?;
     let bytes = body(bytes)?;
     let request: ReleaseRequest = if bytes.is_empty() {
         ReleaseRequest {
@@ -56,16 +61,29 @@ pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<B
         require_json(&headers)?;
         parse_json(&bytes)?
     };
-    let tenant = match request.tenant.clone() {
-        Some(t) if app.config.tenants.contains_key(&t) => t,
-        Some(t) => return Err(ApiError::not_found("tenant", t.as_str()).field("tenant")),
-        None => app.config.default_tenant().cloned().ok_or_else(|| {
-            ApiError::invalid("tenant_required", "Several tenants are configured: say which one to release for.").field("tenant")
-        })?,
-    };
+    let tenant = who.tenant(&app, request.tenant.as_ref().map(|t| t.as_str()))?;
     for (i, node) in request.nodes.iter().enumerate() {
-        if app.config.nodes.get(node).is_none_or(|n| n.tenant != tenant) {
+        if app
+            .config
+            .nodes
+            .get(node)
+            .is_none_or(|n| n.tenant != tenant || !who.sees_node(node.as_str(), n.region.as_deref()))
+        {
             return Err(ApiError::not_found("node", node.as_str()).field(format!("nodes[{i}]")));
+        }
+    }
+    // A caller scoped to some nodes releases only those.
+    let mut request = request;
+    if request.nodes.is_empty() && (who.scope.nodes.is_some() || who.scope.regions.is_some()) {
+        request.nodes = app
+            .config
+            .nodes
+            .iter()
+            .filter(|(id, n)| n.tenant == tenant && who.sees_node(id.as_str(), n.region.as_deref()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if request.nodes.is_empty() {
+            return Err(ApiError::not_found("node", "(any in your scope)").field("nodes"));
         }
     }
     let now = jiff::Timestamp::now();
@@ -76,28 +94,46 @@ pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<B
     let mut sent = Vec::new();
     let mut unroutable = Vec::new();
     if !request.dry_run {
-        let mut messages = Vec::new();
+        let mut actions = Vec::new();
         for wave in &plan.waves {
-            let Some((connection, _)) = app
-                .config
-                .connections
-                .iter()
-                .find(|(_, c)| c.tenant == tenant && c.nodes.contains(&wave.node) && c.base_url.is_some())
-            else {
+            let Some(connection) = crate::proposals::wms_connection(&app, &tenant, &wave.node) else {
                 unroutable.push(json!({"wave_id": wave.wave_id, "node": wave.node,
                     "reason": "no WMS connection with a base_url lists this node"}));
                 continue;
             };
-            sent.push(json!({"wave_id": wave.wave_id, "connection": connection.as_str()}));
-            messages.push(NewMessage {
-                tenant: tenant.to_string(),
-                connection: connection.to_string(),
+            let key = format!("{connection}:wave:{}", wave.wave_id);
+            let confidence = plan
+                .decisions
+                .iter()
+                .filter(|d| d.node == wave.node)
+                .map(|d| d.confidence)
+                .fold(1.0, f64::min);
+            let proposed = Proposed {
+                tenant: tenant.clone(),
+                workflow: Workflow::Release,
+                kind: "wms.release",
                 // In order per node: a wave is released after the one before it.
                 subject: wave.node.to_string(),
-                message: Message::Wave(wave.clone()),
-                idempotency_key: format!("{connection}:wave:{}", wave.wave_id),
-                not_before: wave.release_at,
-            });
+                message: Some(NewMessage {
+                    tenant: tenant.to_string(),
+                    connection: connection.to_string(),
+                    subject: wave.node.to_string(),
+                    message: Message::Wave(wave.clone()),
+                    idempotency_key: key.clone(),
+                    not_before: wave.release_at,
+                }),
+                idempotency_key: key,
+                decision: json!({"wave": wave.wave_id, "orders": wave.orders.iter().map(|o| &o.order_id).collect::<Vec<_>>()}),
+                decision_seq: None,
+                confidence,
+                cost_impact: 0.0,
+                amount: None,
+                order_status: None,
+                local_tz: None,
+            };
+            let action = app.gateway.judge(&app, proposed, Some(&who));
+            sent.push(json!({"wave_id": wave.wave_id, "connection": connection, "status": action.status, "gate": action.gate}));
+            actions.push(action);
         }
         // Keyed on the log position: the same state released twice records once.
         let seq = app.store.stats()?.last_seq;
@@ -122,8 +158,16 @@ pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<B
                 }
             })
             .collect();
-        app.store.append_with(Vec::new(), None, messages).await?;
-        app.store.record_decisions(decisions, None, Vec::new(), Vec::new()).await?;
+        let released: Vec<(String, String)> = actions
+            .iter()
+            .filter(|a| a.status == store::ActionStatus::Executed)
+            .flat_map(|a| match a.message.as_ref().map(|m| &m.message) {
+                Some(Message::Wave(w)) => w.orders.iter().map(|o| (o.order_id.to_string(), w.wave_id.clone())).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        app.store.record_round(decisions, None, Vec::new(), Vec::new(), actions).await?;
+        supersede(&app, &tenant, &released, &who.label()).await?;
     }
     Ok(Json(json!({
         "dry_run": request.dry_run,
@@ -133,6 +177,45 @@ pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<B
         "not_releasable": skipped,
     }))
     .into_response())
+}
+
+/// Release proposals still waiting for review, for orders a wave has just
+/// released: rejected as superseded, so approving one later cannot release
+/// the order twice.
+async fn supersede(app: &App, tenant: &TenantId, released: &[(String, String)], by: &str) -> Result<(), ApiError> {
+    for (order, wave) in released {
+        let store = app.store.clone();
+        let filter = store::ActionFilter {
+            tenants: Some(vec![tenant.to_string()]),
+            status: Some(store::ActionStatus::Review),
+            subject: Some(order.clone()),
+            limit: 100,
+            ..Default::default()
+        };
+        let queued = tokio::task::spawn_blocking(move || store.actions(&filter))
+            .await
+            .map_err(|_| ApiError::internal())??;
+        for item in queued.into_iter().filter(|a| a.kind == "wms.release") {
+            let result = app
+                .store
+                .decide_review(store::ReviewDecision {
+                    id: item.id,
+                    approve: false,
+                    by: by.to_owned(),
+                    reason: format!("superseded: released in wave {wave}"),
+                    override_message: None,
+                    blocked_by: None,
+                })
+                .await;
+            // Decided meanwhile by someone else: nothing to supersede.
+            if let Err(e) = result
+                && !matches!(e, store::Error::ActionDecided(..))
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Open orders whose node and carrier the pipeline has chosen.
@@ -148,9 +231,18 @@ async fn releasable(app: &App, tenant: &TenantId, only: &[NodeId]) -> Result<(Ve
     })
     .await
     .map_err(|_| ApiError::internal())??;
+    let store = app.store.clone();
+    let t = tenant.clone();
+    let acted = tokio::task::spawn_blocking(move || store.released_orders(&t))
+        .await
+        .map_err(|_| ApiError::internal())??;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for order in open.items {
+        if acted.iter().any(|s| s == order.id.as_str()) {
+            skipped.push(json!({"order_id": order.id, "reason": "it was released already"}));
+            continue;
+        }
         let store = app.store.clone();
         let (t, id) = (tenant.clone(), order.id.to_string());
         let carrier = tokio::task::spawn_blocking(move || store.decisions(&t, Some(&id), Some("carrier"), 0, 100))

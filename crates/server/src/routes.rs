@@ -9,16 +9,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use model::TenantId;
 use model::order::OrderStatus;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::{OrderQuery, Receipt};
 use subtle::ConstantTimeEq;
 
+use crate::access::{self, Guard, Permission};
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, connections, dashboard, inventory, metrics_setup, outbox, plan, reconcile, release, training, webhooks};
+use crate::{ApiError, App, audit, connections, dashboard, keys, reviews, inventory, metrics_setup, outbox, plan, reconcile, release, training, webhooks};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -68,6 +68,17 @@ pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
         .route("/v1/discrepancies", get(reconcile::list_discrepancies))
         .route("/v1/discrepancies/{id}/accept", post(reconcile::accept))
         .route("/v1/discrepancies/{id}/reject", post(reconcile::reject))
+        .route("/v1/reviews", get(reviews::list))
+        .route("/v1/reviews/{id}", get(reviews::get_one))
+        .route("/v1/reviews/{id}/approve", post(reviews::approve))
+        .route("/v1/reviews/{id}/reject", post(reviews::reject))
+        .route("/v1/reviews/{id}/assign", post(reviews::assign))
+        .route("/v1/autonomy", get(reviews::get_autonomy))
+        .route("/v1/autonomy/{workflow}", axum::routing::put(reviews::put_autonomy))
+        .route("/v1/audit", get(audit::list))
+        .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/keys", get(keys::list).post(keys::create))
+        .route("/v1/keys/{id}", axum::routing::delete(keys::revoke))
         .route("/edi/{connection}", post(edi_inbound))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "No such endpoint. Hint: see /openapi.json.") })
 }
@@ -91,15 +102,6 @@ pub(crate) fn has_admin_key(app: &App, headers: &HeaderMap) -> bool {
     bool::from(digest(given.trim().as_bytes()).ct_eq(&digest(expected.expose().as_bytes())))
 }
 
-pub(crate) fn authorize(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
-    if has_admin_key(app, headers) {
-        Ok(())
-    } else {
-        metrics::counter!("crossdock_auth_failures_total").increment(1);
-        Err(ApiError::unauthorized())
-    }
-}
-
 /// The body bytes, with axum's own rejections turned into our error shape.
 pub(crate) fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     bytes.map_err(|rejection| {
@@ -116,24 +118,43 @@ pub(crate) fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiErr
     })
 }
 
-pub(crate) fn tenant_param(app: &App, params: &HashMap<String, String>) -> Result<TenantId, ApiError> {
-    match params.get("tenant") {
-        Some(raw) => {
-            let tenant = TenantId::parse(raw).map_err(|e| ApiError::from(e).field("tenant"))?;
-            if app.config.tenants.contains_key(&tenant) {
-                Ok(tenant)
-            } else {
-                Err(ApiError::not_found("tenant", raw))
-            }
-        }
-        None => app.config.default_tenant().cloned().ok_or_else(|| {
+/// `cursor` (an id from the previous page's `next`) and `limit` of a list.
+pub(crate) fn page_params(params: &HashMap<String, String>, default: usize, max: usize) -> Result<(u64, usize), ApiError> {
+    let limit = match params.get("limit") {
+        None => default,
+        Some(raw) => raw.parse::<usize>().ok().filter(|l| (1..=max).contains(l)).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "tenant_required",
-                "Several tenants are configured: add `?tenant=`.",
+                "invalid_limit",
+                format!("limit is a whole number from 1 to {max}."),
             )
-            .field("tenant")
-        }),
+            .field("limit")
+        })?,
+    };
+    let after = match params.get("cursor") {
+        None => 0,
+        Some(raw) => raw.parse::<u64>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "cursor is the `next` value of the previous page.",
+            )
+            .field("cursor")
+        })?,
+    };
+    Ok((after, limit))
+}
+
+/// Refuses query parameters the endpoint does not know (a typo is not ignored).
+pub(crate) fn unknown_params(params: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_parameter",
+            format!("Unknown query parameter `{unknown}`; known: {}.", known.join(", ")),
+        )
+        .field(unknown.clone())),
+        None => Ok(()),
     }
 }
 
@@ -177,10 +198,18 @@ async fn openapi() -> Response {
 }
 
 async fn post_events(State(app): State<App>, headers: HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::WriteEvents)?;
     require_json(&headers)?;
     let bytes = body(bytes)?;
-    let batch: EventBatch = parse_json(&bytes)?;
+    let mut batch: EventBatch = parse_json(&bytes)?;
+    // Only into tenants the caller may write to.
+    for (i, event) in batch.events.iter_mut().enumerate() {
+        let tenant = who
+            .tenant(&app, event.tenant.as_ref().map(|t| t.as_str()))
+            .map_err(|e| e.field(format!("events[{i}].tenant")))?;
+        event.tenant = Some(tenant);
+    }
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(
             v.to_str()
@@ -215,16 +244,18 @@ async fn get_order(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadOrders)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     let store = app.store.clone();
     let lookup = id.clone();
     let order = tokio::task::spawn_blocking(move || store.order(&tenant, &lookup))
         .await
         .map_err(|_| ApiError::internal())??;
-    let Some(order) = order else {
+    let Some(order) = order.filter(|o| who.sees_order(&app, o)) else {
         return Err(ApiError::not_found("order", &id));
     };
+    let order = access::order_view(&who, order);
     // The calls made on this order, newest last.
     let store = app.store.clone();
     let (tenant, subject) = (order.tenant.clone(), order.id.to_string());
@@ -257,8 +288,9 @@ async fn list_decisions(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadDecisions)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     const KINDS: [&str; 5] = ["triage", "risk", "sourcing", "carrier", "release"];
     if let Some(k) = params.get("kind").filter(|k| !KINDS.contains(&k.as_str())) {
         return Err(ApiError::new(
@@ -294,19 +326,27 @@ async fn list_decisions(
             let order = tokio::task::spawn_blocking(move || store.order(&t, &r))
                 .await
                 .map_err(|_| ApiError::internal())??;
+            if order.as_ref().is_some_and(|o| !who.sees_order(&app, o)) {
+                return Err(ApiError::not_found("order", reference));
+            }
             Some(order.map_or_else(|| reference.clone(), |o| o.id.to_string()))
         }
     };
     let kind = params.get("kind").cloned();
-    let items = tokio::task::spawn_blocking(move || store.decisions(&tenant, subject.as_deref(), kind.as_deref(), after, limit + 1))
+    let (t, narrowed) = (tenant.clone(), who.scope.clients.is_some() || who.scope.nodes.is_some() || who.scope.regions.is_some());
+    let mut items = tokio::task::spawn_blocking(move || store.decisions(&t, subject.as_deref(), kind.as_deref(), after, limit + 1))
         .await
         .map_err(|_| ApiError::internal())??;
+    // A caller scoped to clients or nodes sees decisions on its orders only.
+    if narrowed {
+        items.retain(|d| app.store.order(&tenant, &d.subject).ok().flatten().is_some_and(|o| who.sees_order(&app, &o)));
+    }
     let next = (items.len() > limit).then(|| items[limit - 1].id.to_string());
     let items = &items[..items.len().min(limit)];
     Ok(Json(json!({ "items": items, "next": next })).into_response())
 }
 
-fn parse_time(params: &HashMap<String, String>, name: &str) -> Result<Option<jiff::Timestamp>, ApiError> {
+pub(crate) fn parse_time(params: &HashMap<String, String>, name: &str) -> Result<Option<jiff::Timestamp>, ApiError> {
     params
         .get(name)
         .map(|raw| {
@@ -332,7 +372,8 @@ async fn list_orders(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadOrders)?;
     const KNOWN: [&str; 8] = ["tenant", "customer", "status", "po", "since", "until", "cursor", "limit"];
     if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::new(
@@ -342,7 +383,7 @@ async fn list_orders(
         )
         .field(unknown.clone()));
     }
-    let tenant = tenant_param(&app, &params)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     let status = match params.get("status") {
         Some(raw) => Some(OrderStatus::parse(raw).ok_or_else(|| {
             let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -370,14 +411,26 @@ async fn list_orders(
     };
     let cursor = params.get("cursor").cloned();
     let store = app.store.clone();
-    let page = tokio::task::spawn_blocking(move || store.orders(&tenant, &query, cursor.as_deref(), limit))
+    let mut page = tokio::task::spawn_blocking(move || store.orders(&tenant, &query, cursor.as_deref(), limit))
         .await
         .map_err(|_| ApiError::internal())??;
+    // Out of scope rows are left out (the cursor still walks the whole list).
+    page.items = page
+        .items
+        .into_iter()
+        .filter(|o| who.sees_order(&app, o))
+        .map(|o| access::order_view(&who, o))
+        .collect();
     Ok(Json(page).into_response())
 }
 
 async fn stats(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ReadOrders)?;
+    // Counts over every tenant: only for callers not bound to a scope.
+    if !who.scope.is_unrestricted() {
+        return Err(ApiError::forbidden("Statistics cover every tenant; your access is scoped. Hint: use /v1/orders with your tenant."));
+    }
     let store = app.store.clone();
     let stats = tokio::task::spawn_blocking(move || store.stats())
         .await

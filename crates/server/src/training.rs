@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use engine::risk::{Example, Features};
 
-use crate::routes::{authorize, tenant_param};
+use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 pub async fn risk_csv(
@@ -18,8 +18,9 @@ pub async fn risk_csv(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &headers)?;
-    let tenant = tenant_param(&app, &params)?;
+    let who = access::caller(&app, &headers).await?;
+    who.require(Permission::ExportData)?;
+    let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     let store = app.store.clone();
     let rows = tokio::task::spawn_blocking(move || store.risk_examples(&tenant))
         .await

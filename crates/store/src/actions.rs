@@ -68,6 +68,9 @@ pub struct NewAction {
     /// The decision it carries out, for the reviewer: kind, explanation,
     /// alternatives, key inputs.
     pub decision: serde_json::Value,
+    /// The event the decisions it carries out were made on: their ids are
+    /// linked in `decision.ids` and the audit entry.
+    pub decision_seq: Option<u64>,
     pub confidence: f64,
     pub cost_impact: f64,
     pub mode: String,
@@ -137,7 +140,7 @@ pub struct ActionFilter {
     pub limit: usize,
 }
 
-fn action_audit(a: &NewAction, id: u64, outbox_id: Option<u64>) -> NewAudit {
+fn action_audit(a: &NewAction, id: u64, outbox_id: Option<u64>, decisions: &[i64]) -> NewAudit {
     let action = match a.status {
         ActionStatus::Shadow => "action.shadow",
         ActionStatus::Review => "action.queued",
@@ -146,9 +149,7 @@ fn action_audit(a: &NewAction, id: u64, outbox_id: Option<u64>) -> NewAudit {
         ActionStatus::Rejected => "action.rejected",
     };
     let mut sources = vec![format!("action:{id}"), format!("order:{}", a.subject)];
-    if let Some(d) = a.decision.get("id").and_then(|v| v.as_u64()) {
-        sources.push(format!("decision:{d}"));
-    }
+    sources.extend(decisions.iter().map(|d| format!("decision:{d}")));
     if let Some(o) = outbox_id {
         sources.push(format!("outbox:{o}"));
     }
@@ -172,6 +173,17 @@ pub(crate) fn record(tx: &Transaction<'_>, head: &mut Head, actions: &[NewAction
     let mut ids = Vec::with_capacity(actions.len());
     let mut entries = Vec::new();
     for a in actions {
+        let mut decision = a.decision.clone();
+        let mut decision_ids = Vec::new();
+        if let Some(seq) = a.decision_seq {
+            let mut stmt = tx.prepare_cached("SELECT id FROM decisions WHERE tenant = ?1 AND subject = ?2 AND seq = ?3 ORDER BY id")?;
+            decision_ids = stmt
+                .query_map(params![a.tenant, a.subject, seq as i64], |r| r.get::<_, i64>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Some(map) = decision.as_object_mut() {
+                map.insert("ids".into(), serde_json::json!(decision_ids));
+            }
+        }
         let (connection, kind, payload) = match &a.message {
             Some(m) => (Some(m.connection.as_str()), Some(m.message.kind()), Some(m.message.payload().to_string())),
             None => (None, None, None),
@@ -191,7 +203,7 @@ pub(crate) fn record(tx: &Transaction<'_>, head: &mut Head, actions: &[NewAction
                 kind,
                 payload,
                 a.idempotency_key,
-                a.decision.to_string(),
+                decision.to_string(),
                 a.confidence,
                 a.cost_impact,
                 a.mode,
@@ -214,7 +226,7 @@ pub(crate) fn record(tx: &Transaction<'_>, head: &mut Head, actions: &[NewAction
                 .execute(params![id as i64, outbox_id.map(|o| o as i64)])?;
         }
         metrics::counter!("crossdock_actions_total", "workflow" => a.workflow.clone(), "status" => a.status.as_str()).increment(1);
-        entries.push(action_audit(a, id, outbox_id));
+        entries.push(action_audit(a, id, outbox_id, &decision_ids));
         ids.push(id);
     }
     audit::append(tx, head, &entries, at)?;
@@ -388,12 +400,13 @@ pub(crate) fn list(conn: &Connection, f: &ActionFilter) -> Result<Vec<ActionReco
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Orders with a release action that is queued or was sent (so a batch
-/// release does not send them again).
-pub(crate) fn subjects_with(conn: &Connection, tenant: &str, kind: &str) -> Result<Vec<String>, Error> {
+/// Orders of a tenant that an executed release (a wave of one or many
+/// orders) has sent to a warehouse, so a batch release does not send them again.
+pub(crate) fn released_orders(conn: &Connection, tenant: &str) -> Result<Vec<String>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT subject FROM actions WHERE tenant = ?1 AND kind = ?2 AND status IN ('review', 'executed')",
+        "SELECT DISTINCT json_extract(o.value, '$.order_id') FROM actions a, json_each(a.payload, '$.orders') o
+         WHERE a.tenant = ?1 AND a.message_kind = 'wms.wave' AND a.status = 'executed'",
     )?;
-    let rows = stmt.query_map(params![tenant, kind], |r| r.get(0))?;
+    let rows = stmt.query_map(params![tenant], |r| r.get(0))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

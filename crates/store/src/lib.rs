@@ -223,6 +223,7 @@ pub(crate) enum Job {
         cursor: Option<u64>,
         models: Vec<(String, String)>,
         outcomes: Vec<Outcome>,
+        actions: Vec<NewAction>,
         reply: oneshot::Sender<Result<u64, Error>>,
     },
     Reserve {
@@ -408,9 +409,9 @@ impl Store {
         self.inner.readers.with(|conn| actions::list(conn, filter))
     }
 
-    /// Subjects (orders) of a tenant with an action of `kind` queued or executed.
-    pub fn acted_on(&self, tenant: &TenantId, kind: &str) -> Result<Vec<String>, Error> {
-        self.inner.readers.with(|conn| actions::subjects_with(conn, tenant.as_str(), kind))
+    /// Orders an executed release has sent to a warehouse.
+    pub fn released_orders(&self, tenant: &TenantId) -> Result<Vec<String>, Error> {
+        self.inner.readers.with(|conn| actions::released_orders(conn, tenant.as_str()))
     }
 
     /// Stores a new API key (its hash) and audits it.
@@ -723,11 +724,25 @@ impl Store {
         models: Vec<(String, String)>,
         outcomes: Vec<Outcome>,
     ) -> Result<u64, Error> {
+        self.record_round(decisions, cursor, models, outcomes, Vec::new()).await
+    }
+
+    /// [`Store::record_decisions`] and the actions proposed on them (as the
+    /// gateway judged them), in one transaction: a crash loses neither.
+    pub async fn record_round(
+        &self,
+        decisions: Vec<NewDecision>,
+        cursor: Option<u64>,
+        models: Vec<(String, String)>,
+        outcomes: Vec<Outcome>,
+        actions: Vec<NewAction>,
+    ) -> Result<u64, Error> {
         self.ask(|reply| Job::Decide {
             decisions,
             cursor,
             models,
             outcomes,
+            actions,
             reply,
         })
         .await

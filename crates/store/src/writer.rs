@@ -191,9 +191,11 @@ impl Writer {
                         cursor,
                         models,
                         outcomes,
+                        actions,
                         reply,
                     } => {
-                        let result = crate::decisions::record(step.tx, step.audit, &decisions, cursor, &models, &outcomes, step.received);
+                        let result = crate::decisions::record(step.tx, step.audit, &decisions, cursor, &models, &outcomes, step.received)
+                            .and_then(|added| crate::actions::record(step.tx, step.audit, &actions, step.received).map(|_| added));
                         answers.push(Answer::Decide(reply, result));
                     }
                     Job::Replay { filter, reply } => {

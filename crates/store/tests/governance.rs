@@ -188,6 +188,7 @@ fn action(key: &str, status: ActionStatus) -> NewAction {
         }),
         idempotency_key: key.into(),
         decision: serde_json::json!({"kind": "inventory", "explanation": ["count differs"]}),
+        decision_seq: None,
         confidence: 0.7,
         cost_impact: 12.0,
         mode: "assist".into(),

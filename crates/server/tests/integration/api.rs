@@ -54,8 +54,19 @@ async fn every_v1_endpoint_needs_the_api_key() {
         ("GET", "/v1/inventory/SKU-1"),
         ("GET", "/v1/stats"),
         ("POST", "/v1/events"),
+        ("GET", "/v1/reviews"),
+        ("POST", "/v1/reviews/1/approve"),
+        ("GET", "/v1/audit"),
+        ("GET", "/v1/audit/verify"),
+        ("GET", "/v1/keys"),
+        ("GET", "/v1/autonomy"),
     ] {
-        for auth in [None, Some("Bearer wrong-key"), Some("Basic dGVzdA==")] {
+        for (auth, code) in [
+            (None, "missing_credentials"),
+            (Some("Bearer wrong-key"), "bad_signature"),
+            (Some("Bearer cdk_0123456789ab_notarealsecretnotarealsecretnotarealse"), "bad_signature"),
+            (Some("Basic dGVzdA=="), "malformed_credentials"),
+        ] {
             let mut request = h
                 .client
                 .request(method.parse().unwrap(), format!("{}{path}", h.base))
@@ -67,7 +78,7 @@ async fn every_v1_endpoint_needs_the_api_key() {
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 401, "{method} {path} with {auth:?}");
             let body: Value = response.json().await.unwrap();
-            assert_eq!(body["code"], "missing_or_invalid_api_key");
+            assert_eq!(body["code"], code, "{method} {path} with {auth:?}");
         }
     }
     assert_eq!(h.events(), 0);

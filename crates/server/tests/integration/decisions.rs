@@ -223,6 +223,14 @@ async fn released_orders_go_to_the_wms_in_waves() {
         let mut east = connection(model::tenant::ConnectionKind::Wms, Some("s"), &["DC-EAST"]);
         east.base_url = Some(base);
         config.connections.insert(model::ConnectionId::parse("wms-east").unwrap(), east);
+        // A person's release is theirs to make; shadow (the default) would send nothing.
+        config.governance.autonomy.insert(
+            engine::governance::Workflow::Release,
+            engine::governance::Autonomy {
+                mode: engine::governance::Mode::Assist,
+                ..Default::default()
+            },
+        );
         config
     })
     .await;
@@ -269,6 +277,14 @@ async fn released_orders_go_to_the_wms_in_waves() {
     assert_eq!(wave.body["orders"][0]["lines"][0]["quantity"], 2);
     let (_, recorded) = h.get("/v1/decisions?subject=SO-8&kind=release").await;
     assert_eq!(recorded["items"].as_array().unwrap().len(), 1);
+    // The pipeline's own proposal to release SO-8 (queued: assist) is superseded.
+    let (_, proposals) = h.get("/v1/reviews?status=all&subject=SO-8").await;
+    let proposal = &proposals["items"][0];
+    assert_eq!(proposal["status"], "rejected", "{proposals}");
+    assert!(proposal["reason"].as_str().unwrap().starts_with("superseded"));
+    // Releasing again sends nothing new: the order is released already.
+    let (_, again) = h.post("/v1/release", json!({"dry_run": false})).await;
+    assert!(again["sent"].as_array().unwrap().is_empty(), "{again}");
 }
 
 /// Outcomes label the risk decisions for retraining: a chargeback is fraud,

@@ -4,6 +4,7 @@
 mod api;
 mod connectors;
 mod decisions;
+mod governance;
 mod outbox;
 mod plan;
 mod reconcile;

@@ -29,6 +29,7 @@ pub fn node() -> NodeConfig {
         capabilities: vec![],
         cutoffs: vec![],
         capacity_units_per_day: None,
+        region: None,
         handling_cost: None,
         package_cost: None,
         labour_units_per_hour: None,

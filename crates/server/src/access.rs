@@ -1,0 +1,263 @@
+//! Who is calling, and what they may see: every `/v1` handler starts with
+//! [`caller`] and [`Guard::require`], and filters what it returns by the
+//! caller's scope (tenant, B2B client, region, node). Data outside the scope
+//! answers 404 as if it did not exist, so a caller cannot probe for it.
+//!
+//! Authentication failures and first uses of a credential ("logins") are
+//! audited; API keys record when they were last used.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, StatusCode, header};
+use model::TenantId;
+use model::order::Order;
+use parking_lot::Mutex;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use crate::auth::{Permission, Principal};
+use crate::auth::{AuthError, Bearer, JwtVerifier, KeyCache, Role, Scope};
+use crate::{ApiError, App};
+
+/// How often a key's `last_used_at` is written at most.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// Verified credentials remembered between requests.
+pub struct Access {
+    /// API keys that verified (argon2 runs once per key per TTL, not per request).
+    keys: KeyCache,
+    /// JWTs seen recently: a token's first use is its login.
+    logins: KeyCache,
+    jwt: Option<JwtVerifier>,
+    touched: Mutex<HashMap<String, Instant>>,
+}
+
+impl Access {
+    pub fn new(config: &crate::config::Config) -> Result<Access, String> {
+        let jwt = match &config.auth.jwt {
+            Some(c) => Some(JwtVerifier::new(c).map_err(|e| format!("auth.jwt: {e}"))?),
+            None => None,
+        };
+        Ok(Access {
+            keys: KeyCache::new(Duration::from_secs(300), 10_000),
+            logins: KeyCache::new(Duration::from_secs(3600), 10_000),
+            jwt,
+            touched: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Forgets a revoked key at once.
+    pub fn forget(&self, id: &str) {
+        self.keys.forget(id);
+    }
+}
+
+/// The authenticated caller, or 401 (audited).
+pub async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let raw = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match authenticate(app, raw).await {
+        Ok(who) => Ok(who),
+        Err((error, who)) => {
+            metrics::counter!("crossdock_auth_failures_total").increment(1);
+            // A request without credentials is not an attempt; a wrong one is.
+            if error != AuthError::Missing {
+                let store = app.store.clone();
+                let entry = store::NewAudit {
+                    tenant: None,
+                    actor: who.unwrap_or_else(|| "anonymous".into()),
+                    action: "auth.failed".into(),
+                    subject: None,
+                    detail: serde_json::json!({"code": error.code()}),
+                    sources: Vec::new(),
+                };
+                tokio::spawn(async move {
+                    if let Err(e) = store.audit(vec![entry]).await {
+                        tracing::warn!(error = %e, "Could not audit an authentication failure.");
+                    }
+                });
+            }
+            Err(error.into())
+        }
+    }
+}
+
+/// Who the credentials in `authorization` belong to; on failure, the reason
+/// and whom they claimed to be.
+async fn authenticate(app: &App, authorization: Option<&str>) -> Result<Principal, (AuthError, Option<String>)> {
+    let access = &app.access;
+    match crate::auth::bearer(authorization).map_err(|e| (e, None))? {
+        Bearer::Opaque(token) => match &app.config.server.admin_key {
+            Some(expected) if digest(token).ct_eq(&digest(expected.expose())).into() => Ok(Principal::admin()),
+            _ => Err((AuthError::BadSignature, None)),
+        },
+        Bearer::ApiKey { id, token } => {
+            let claimed = Some(format!("key:{id}"));
+            let cached = access.keys.get(token).is_some_and(|k| k == id);
+            let store = app.store.clone();
+            let lookup = id.to_owned();
+            let key = tokio::task::spawn_blocking(move || store.api_key(&lookup))
+                .await
+                .map_err(|_| (AuthError::UnknownKey, claimed.clone()))?
+                .map_err(|_| (AuthError::UnknownKey, claimed.clone()))?
+                .ok_or((AuthError::BadSignature, claimed.clone()))?;
+            if key.revoked_at.is_some() {
+                access.keys.forget(id);
+                return Err((AuthError::Revoked, claimed));
+            }
+            if !cached {
+                let (hash, presented) = (key.hash.clone(), token.to_owned());
+                let valid = tokio::task::spawn_blocking(move || crate::auth::keys::verify(&hash, &presented))
+                    .await
+                    .unwrap_or(false);
+                if !valid {
+                    return Err((AuthError::BadSignature, claimed));
+                }
+                access.keys.insert(token, id);
+                login(app, &format!("key:{id}"), "api_key");
+            }
+            touch(app, id);
+            let role = Role::parse(&key.role).ok_or_else(|| (AuthError::UnknownRole(key.role.clone()), claimed.clone()))?;
+            let scope: Scope = serde_json::from_value(key.scope).unwrap_or_default();
+            Ok(Principal::api_key(id, role, scope))
+        }
+        Bearer::Jwt(token) => {
+            let verifier = access.jwt.as_ref().ok_or((AuthError::UnknownKey, None))?;
+            let who = verifier.verify(token).map_err(|e| (e, None))?;
+            if access.logins.get(token).is_none() {
+                access.logins.insert(token, &who.subject);
+                login(app, &who.label(), "jwt");
+            }
+            Ok(who)
+        }
+    }
+}
+
+fn digest(s: &str) -> [u8; 32] {
+    Sha256::digest(s.as_bytes()).into()
+}
+
+/// Audits the first use of a credential.
+fn login(app: &App, actor: &str, via: &str) {
+    let store = app.store.clone();
+    let entry = store::NewAudit {
+        tenant: None,
+        actor: actor.to_owned(),
+        action: "auth.login".into(),
+        subject: None,
+        detail: serde_json::json!({"via": via}),
+        sources: Vec::new(),
+    };
+    tokio::spawn(async move {
+        if let Err(e) = store.audit(vec![entry]).await {
+            tracing::warn!(error = %e, "Could not audit a login.");
+        }
+    });
+}
+
+/// Records a key's use, at most once a minute per key.
+fn touch(app: &App, id: &str) {
+    let now = Instant::now();
+    {
+        let mut touched = app.access.touched.lock();
+        if touched.get(id).is_some_and(|t| now.duration_since(*t) < TOUCH_EVERY) {
+            return;
+        }
+        touched.insert(id.to_owned(), now);
+    }
+    let store = app.store.clone();
+    let used = vec![(id.to_owned(), jiff::Timestamp::now())];
+    tokio::spawn(async move {
+        if let Err(e) = store.touch_api_keys(used).await {
+            tracing::warn!(error = %e, "Could not record an API key's last use.");
+        }
+    });
+}
+
+/// Permission checks on a principal, as API errors.
+pub trait Guard {
+    /// 403 unless the role grants `permission`.
+    fn require(&self, permission: Permission) -> Result<(), ApiError>;
+    /// The tenant a request is about: `?tenant=` (404 outside the scope) or
+    /// the only tenant the caller can see.
+    fn tenant(&self, app: &App, asked: Option<&str>) -> Result<TenantId, ApiError>;
+    /// Whether the caller may see this order (tenant, client, node/region).
+    fn sees_order(&self, app: &App, order: &Order) -> bool;
+}
+
+impl Guard for Principal {
+    fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "The role `{}` may not {}. Hint: ask an administrator for a key with a role that may.",
+                    self.role.as_str(),
+                    permission.as_str().replace('_', " ")
+                ),
+            ))
+        }
+    }
+
+    fn tenant(&self, app: &App, asked: Option<&str>) -> Result<TenantId, ApiError> {
+        match asked {
+            Some(raw) => {
+                let tenant = TenantId::parse(raw).map_err(|e| ApiError::from(e).field("tenant"))?;
+                if app.config.tenants.contains_key(&tenant) && self.sees_tenant(tenant.as_str()) {
+                    Ok(tenant)
+                } else {
+                    Err(ApiError::not_found("tenant", raw).field("tenant"))
+                }
+            }
+            None => {
+                let mut visible = app.config.tenants.keys().filter(|t| self.sees_tenant(t.as_str()));
+                match (visible.next(), visible.next()) {
+                    (Some(only), None) => Ok(only.clone()),
+                    (None, _) => Err(ApiError::not_found("tenant", "(any)").field("tenant")),
+                    (Some(_), Some(_)) => Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "tenant_required",
+                        "Several tenants are configured: add `?tenant=`.",
+                    )
+                    .field("tenant")),
+                }
+            }
+        }
+    }
+
+    fn sees_order(&self, app: &App, order: &Order) -> bool {
+        if !self.sees_tenant(order.tenant.as_str()) || !self.sees_client(order.data.customer.account.as_deref()) {
+            return false;
+        }
+        if self.scope.nodes.is_none() && self.scope.regions.is_none() {
+            return true;
+        }
+        order.nodes.iter().any(|n| self.sees_node(n.as_str(), node_region(app, n)))
+    }
+}
+
+/// A node's configured region.
+pub fn node_region<'a>(app: &'a App, node: &model::NodeId) -> Option<&'a str> {
+    app.config.nodes.get(node).and_then(|n| n.region.as_deref())
+}
+
+/// An order as the caller may see it: personal data masked without the PII permission.
+pub fn order_view(who: &Principal, mut order: Order) -> Order {
+    if !who.pii() {
+        model::pii::mask_order(&mut order.data);
+    }
+    order
+}
+
+/// Masks emails and phone numbers in every string of a JSON value.
+pub fn mask_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => *s = model::pii::mask_text(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_json),
+        serde_json::Value::Object(map) => map.values_mut().for_each(mask_json),
+        _ => {}
+    }
+}
