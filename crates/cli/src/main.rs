@@ -1,10 +1,12 @@
 //! The `crossdock` binary.
 
+mod audit;
 mod bench;
 mod bench_connectors;
 mod demo;
 mod edi;
 mod import;
+mod keys;
 mod replay;
 mod train;
 
@@ -53,6 +55,11 @@ enum Command {
     },
     /// Dead letters of a running server: list them, or send them again.
     Replay(replay::Args),
+    /// API keys of a running server: create (the token is shown once), list, revoke.
+    Keys {
+        #[command(subcommand)]
+        command: keys::Command,
+    },
     /// Bulk import of files (Shopify order exports, inventory CSV, EDI X12) into a running server.
     /// Exits 2 when some items were rejected.
     Import(import::Args),
@@ -60,6 +67,11 @@ enum Command {
     Train {
         #[command(subcommand)]
         command: train::Command,
+    },
+    /// The audit trail: verify its hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: audit::Command,
     },
     /// Measure performance; prints JSON.
     Bench {
@@ -72,7 +84,14 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Command::Demo(_) | Command::Bench { .. } | Command::Edi { .. } | Command::Replay(_) | Command::Train { .. } | Command::Import(_)
+        Command::Demo(_)
+            | Command::Bench { .. }
+            | Command::Edi { .. }
+            | Command::Replay(_)
+            | Command::Keys { .. }
+            | Command::Train { .. }
+            | Command::Import(_)
+            | Command::Audit { .. }
     );
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -90,8 +109,15 @@ fn main() -> anyhow::Result<()> {
         Command::Bench { which } => runtime.block_on(bench::run(which)),
         Command::Edi { command } => edi::run(command),
         Command::Replay(args) => runtime.block_on(replay::run(args)),
+        Command::Keys { command } => runtime.block_on(keys::run(command)),
         Command::Train { command } => runtime.block_on(train::run(command)),
         Command::Import(args) => runtime.block_on(import::run(args)),
+        Command::Audit { command } => {
+            if !audit::run(command)? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 

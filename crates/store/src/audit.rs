@@ -339,6 +339,15 @@ pub fn verify(conn: &Connection) -> Result<Verification, Error> {
     })
 }
 
+/// The stored hash (hex) of entry `seq` in a data directory, read-only.
+pub fn hash_at(data_dir: &std::path::Path, seq: u64) -> Result<Option<String>, Error> {
+    let conn = Connection::open_with_flags(crate::db_path(data_dir), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let hash: Option<Vec<u8>> = conn
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq as i64], |r| r.get(0))
+        .optional()?;
+    Ok(hash.map(hex::encode))
+}
+
 /// Verifies the audit trail of a data directory, read-only (for
 /// `crossdock audit verify`; safe while a server runs on it).
 pub fn verify_dir(data_dir: &std::path::Path) -> Result<Verification, Error> {

@@ -309,7 +309,7 @@ pub fn gate(autonomy: &Autonomy, policies: &[Policy], p: &Proposal) -> Gated {
         Verdict::Block { policy, reason }
     } else if let Some(role) = p.role {
         explanation.push(format!(
-            "Asked for or approved by role `{role}`: the autonomy thresholds of the {workflow} workflow do not apply."
+            "Asked for or approved by role `{role}`: the assist review and the thresholds of the {workflow} workflow do not apply."
         ));
         match cannot_defer {
             // A person's proposal never goes back to review (it would loop);
@@ -323,7 +323,7 @@ pub fn gate(autonomy: &Autonomy, policies: &[Policy], p: &Proposal) -> Gated {
         if p.confidence.is_nan() || p.confidence < autonomy.min_confidence {
             let line = format!(
                 "Confidence {} is below the threshold {:.2} of the {workflow} workflow.",
-                confidence(p.confidence),
+                policy::two_places(p.confidence),
                 autonomy.min_confidence
             );
             explanation.push(line.clone());
@@ -339,7 +339,7 @@ pub fn gate(autonomy: &Autonomy, policies: &[Policy], p: &Proposal) -> Gated {
         {
             let line = format!(
                 "Cost impact {} is above the limit {max:.2} of the {workflow} workflow.",
-                policy::money(p.cost_impact)
+                policy::two_places(p.cost_impact)
             );
             explanation.push(line.clone());
             reasons.push(line);
@@ -374,10 +374,6 @@ pub fn gate(autonomy: &Autonomy, policies: &[Policy], p: &Proposal) -> Gated {
         checks,
         explanation,
     }
-}
-
-fn confidence(v: f64) -> String {
-    if v.is_finite() { format!("{v:.2}") } else { v.to_string() }
 }
 
 fn capitalised(s: &str) -> String {

@@ -135,7 +135,7 @@ impl Rule {
                 }
             }
             Rule::AmountAbove { amount } => match p.amount {
-                Some(a) if above(a, *amount) => Finding::new(true, format!("Amount {} is above the limit {amount:.2}.", money(a))),
+                Some(a) if above(a, *amount) => Finding::new(true, format!("Amount {} is above the limit {amount:.2}.", two_places(a))),
                 Some(a) => Finding::new(false, format!("Amount {a:.2} is within the limit {amount:.2}.")),
                 None => Finding::new(true, format!("The amount is unknown, so it may be above the limit {amount:.2}.")),
             },
@@ -151,7 +151,7 @@ impl Rule {
             Rule::MaxCost { amount } => {
                 let c = p.cost_impact;
                 if above(c, *amount) {
-                    Finding::new(true, format!("Cost impact {} is above the limit {amount:.2}.", money(c)))
+                    Finding::new(true, format!("Cost impact {} is above the limit {amount:.2}.", two_places(c)))
                 } else {
                     Finding::new(false, format!("Cost impact {c:.2} is within the limit {amount:.2}."))
                 }
@@ -235,7 +235,7 @@ pub(super) fn above(value: f64, limit: f64) -> bool {
 }
 
 /// Two decimals, or the raw value when it is not a number.
-pub(super) fn money(v: f64) -> String {
+pub(super) fn two_places(v: f64) -> String {
     if v.is_finite() { format!("{v:.2}") } else { v.to_string() }
 }
 

@@ -206,7 +206,7 @@ impl JwtVerifier {
     }
 
     fn refuse_alg(&self, alg: &str) -> AuthError {
-        AuthError::Algorithm(format!("`{alg}`; accepted here: {}", self.accepted))
+        AuthError::Algorithm(format!("`{alg}` is not accepted here; accepted: {}", self.accepted))
     }
 }
 
@@ -311,9 +311,9 @@ fn principal(mut claims: Map<String, Value>) -> Result<Principal, AuthError> {
         None => return Err(AuthError::Malformed("the `sub` claim is required".into())),
     };
     let role = match claims.remove("role") {
-        Some(Value::String(name)) => Role::parse(&name).ok_or(AuthError::UnknownRole(format!("`{name}`")))?,
-        Some(other) => return Err(AuthError::UnknownRole(format!("{other} (not a string)"))),
-        None => return Err(AuthError::UnknownRole("none (the `role` claim is missing)".into())),
+        Some(Value::String(name)) => Role::parse(&name).ok_or(AuthError::UnknownRole(format!("`{name}` is not a crossdock role")))?,
+        Some(other) => return Err(AuthError::UnknownRole(format!("the `role` claim must be a string, not {other}"))),
+        None => return Err(AuthError::UnknownRole("the `role` claim is missing".into())),
     };
     // `iss` may be an array (jsonwebtoken accepts either); the principal keeps a single one.
     let issuer = match claims.remove("iss") {

@@ -42,9 +42,9 @@ pub enum AuthError {
     UnknownKey,
     #[error("This API key has been revoked. Hint: create a new one with `crossdock keys create`.")]
     Revoked,
-    #[error("The role {0} is not a crossdock role; one of: {roles}.", roles = Role::names())]
+    #[error("The token's role is refused: {0}. Roles are: {roles}.", roles = Role::names())]
     UnknownRole(String),
-    #[error("The token's algorithm {0} is refused.")]
+    #[error("The token's signing algorithm is refused: {0}.")]
     Algorithm(String),
 }
 

@@ -414,7 +414,7 @@ fn key_cache_is_bounded_and_evicts_the_oldest() {
         assert_eq!(cache.get_at(&format!("token-{i}"), now), Some(format!("id-{i}")));
     }
     // Expired entries go first, before any live one.
-    let t1 = t0 + Duration::from_secs(302); // token-1 (inserted at t0+1s) has expired
+    let t1 = t0 + Duration::from_millis(301_500); // token-1 (inserted at t0+1s) has expired, token-2 not
     cache.insert_at("token-4", "id-4", t1);
     assert_eq!(cache.get_at("token-2", t1).as_deref(), Some("id-2"));
     assert_eq!(cache.get_at("token-4", t1).as_deref(), Some("id-4"));
