@@ -82,6 +82,18 @@ pub async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, ApiErro
     }
 }
 
+/// Whether the request's `Authorization` carries a credential that may write
+/// `tenant`'s events (an `integration` or `ops` key, the admin key): webhooks
+/// accept one instead of the sender's signature. Not audited when it fails:
+/// the signature is checked next.
+pub async fn admits(app: &App, headers: &HeaderMap, tenant: &TenantId) -> bool {
+    let raw = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match authenticate(app, raw).await {
+        Ok(who) => who.can(Permission::WriteEvents) && who.sees_tenant(tenant.as_str()),
+        Err(_) => false,
+    }
+}
+
 /// Who the credentials in `authorization` belong to; on failure, the reason
 /// and whom they claimed to be.
 async fn authenticate(app: &App, authorization: Option<&str>) -> Result<Principal, (AuthError, Option<String>)> {

@@ -11,9 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use model::order::OrderStatus;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use store::{OrderQuery, Receipt};
-use subtle::ConstantTimeEq;
 
 use crate::access::{self, Guard, Permission};
 use crate::config::ConnectionConfig;
@@ -81,25 +79,6 @@ pub fn routes(webhook_timeout: std::time::Duration) -> Router<App> {
         .route("/v1/keys/{id}", axum::routing::delete(keys::revoke))
         .route("/edi/{connection}", post(edi_inbound))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_route", "No such endpoint. Hint: see /openapi.json.") })
-}
-
-fn digest(s: &[u8]) -> [u8; 32] {
-    Sha256::digest(s).into()
-}
-
-/// Whether the request carries the admin API key (constant-time compare).
-pub(crate) fn has_admin_key(app: &App, headers: &HeaderMap) -> bool {
-    let Some(expected) = &app.config.server.admin_key else {
-        return false;
-    };
-    let Some(given) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
-    bool::from(digest(given.trim().as_bytes()).ct_eq(&digest(expected.expose().as_bytes())))
 }
 
 /// The body bytes, with axum's own rejections turned into our error shape.
@@ -485,9 +464,10 @@ pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a s
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// GitHub-style `X-Crossdock-Signature`, or an API key in `Authorization`.
-fn verify_signed(app: &App, headers: &HeaderMap, conn: &ConnectionConfig, body: &[u8]) -> Result<(), ApiError> {
-    if has_admin_key(app, headers) {
+/// GitHub-style `X-Crossdock-Signature`, or a credential in `Authorization`
+/// that may write the connection's tenant's events.
+async fn verify_signed(app: &App, headers: &HeaderMap, conn: &ConnectionConfig, body: &[u8]) -> Result<(), ApiError> {
+    if access::admits(app, headers, &conn.tenant).await {
         return Ok(());
     }
     let valid = header_str(headers, "x-crossdock-signature")
@@ -555,7 +535,7 @@ async fn wms_webhook(
 ) -> Result<Response, ApiError> {
     let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Wms)?;
     let bytes = body(bytes)?;
-    verify_signed(&app, &headers, conn, &bytes)?;
+    verify_signed(&app, &headers, conn, &bytes).await?;
     require_json(&headers)?;
     // A vendor-mapped WMS: its payload is mapped onto the canonical event first.
     let events = match &conn.mapping {
@@ -573,7 +553,7 @@ async fn helpdesk_webhook(
 ) -> Result<Response, ApiError> {
     let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Helpdesk)?;
     let bytes = body(bytes)?;
-    verify_signed(&app, &headers, conn, &bytes)?;
+    verify_signed(&app, &headers, conn, &bytes).await?;
     require_json(&headers)?;
     let event = connectors::helpdesk::to_event(&bytes, id)?;
     from_connection(&app, id, conn, vec![event]).await
@@ -592,7 +572,7 @@ async fn edi_inbound(
     use connectors::edi;
     let (id, conn) = connection(&app, &id, model::tenant::ConnectionKind::Edi)?;
     let bytes = body(bytes)?;
-    verify_signed(&app, &headers, conn, &bytes)?;
+    verify_signed(&app, &headers, conn, &bytes).await?;
     let now = jiff::Timestamp::now();
     let mut ctx = edi::MapContext::new(id, now);
     if let Some(node) = conn.nodes.first() {

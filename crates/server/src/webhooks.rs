@@ -17,7 +17,8 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ConnectionConfig;
 use crate::ingest::require_json;
-use crate::routes::{body, connection, from_connection, has_admin_key, header_str};
+use crate::access;
+use crate::routes::{body, connection, from_connection, header_str};
 use crate::{ApiError, App};
 
 fn refused(header: &str, hint: &str) -> ApiError {
@@ -55,7 +56,7 @@ pub async fn woocommerce(
         return Ok(Json(json!({"accepted": 0, "duplicates": 0, "ping": true})).into_response());
     }
     let signature = header_str(&headers, woocommerce::SIGNATURE_HEADER).unwrap_or_default();
-    if !has_admin_key(&app, &headers) && !connectors::signature::verify_base64_sha256(&conn.secrets(), &bytes, signature) {
+    if !access::admits(&app, &headers, &conn.tenant).await && !connectors::signature::verify_base64_sha256(&conn.secrets(), &bytes, signature) {
         return Err(refused(
             woocommerce::SIGNATURE_HEADER,
             "the webhook's secret in WooCommerce must be the connection's secret.",
@@ -84,7 +85,7 @@ pub async fn bigcommerce(
     let (id, conn) = connection(&app, &id, ConnectionKind::Bigcommerce)?;
     let bytes = body(bytes)?;
     let bearer = header_str(&headers, "authorization").and_then(|v| v.strip_prefix("Bearer "));
-    if !has_admin_key(&app, &headers) && !token_matches(conn, bearer) {
+    if !access::admits(&app, &headers, &conn.tenant).await && !token_matches(conn, bearer) {
         return Err(refused(
             "Authorization",
             "create the BigCommerce webhook with the header `Authorization: Bearer <the connection's secret>`.",
@@ -162,7 +163,7 @@ pub async fn carrier(
         return Err(ApiError::internal());
     };
     let bytes = body(bytes)?;
-    if !has_admin_key(&app, &headers) {
+    if !access::admits(&app, &headers, &conn.tenant).await {
         let format = settings.format;
         let secrets = conn.secrets();
         let given = format.signature_header().and_then(|h| header_str(&headers, h)).unwrap_or_default();
