@@ -2,6 +2,7 @@
 //! One test binary for the crate (one link), one harness for every module.
 
 mod api;
+mod browser;
 mod connectors;
 mod decisions;
 mod governance;
