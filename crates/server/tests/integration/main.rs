@@ -7,6 +7,7 @@ mod decisions;
 mod governance;
 mod outbox;
 mod plan;
+mod rbac;
 mod reconcile;
 mod reservations;
 mod support;
