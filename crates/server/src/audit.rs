@@ -19,7 +19,9 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
     who.require(Permission::ReadAudit)?;
     unknown_params(
         &params,
-        &["tenant", "subject", "action", "actor", "source", "since", "until", "cursor", "limit"],
+        &[
+            "tenant", "subject", "action", "actor", "source", "since", "until", "cursor", "limit",
+        ],
     )?;
     let (after, limit) = page_params(&params, 100, 1000)?;
     // Only tenants the caller may see; entries about no tenant (logins, keys)
@@ -34,7 +36,7 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
         None => who.scope.tenants.clone(),
     };
     let filter = store::AuditFilter {
-        include_global: params.get("tenant").is_none() && who.scope.tenants.is_none(),
+        include_global: !params.contains_key("tenant") && who.scope.tenants.is_none(),
         tenants,
         subject: params.get("subject").cloned(),
         action: params.get("action").cloned(),
@@ -51,9 +53,18 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
         .map_err(|_| ApiError::internal())??;
     let next = (items.len() > limit).then(|| items[limit - 1].seq.to_string());
     items.truncate(limit);
+    // A caller limited to clients, regions or nodes sees what is about its
+    // orders and nodes, and the tenant-wide entries (no subject); the cursor
+    // still walks the whole trail.
+    if who.scope.clients.is_some() || who.scope.regions.is_some() || who.scope.nodes.is_some() {
+        items.retain(|e| match (&e.tenant, &e.subject) {
+            (Some(tenant), Some(subject)) => crate::reviews::reaches(&app, &who, tenant, subject, Some(&e.detail)),
+            _ => true,
+        });
+    }
     if !who.pii() {
         for entry in &mut items {
-            access::mask_json(&mut entry.detail);
+            crate::reviews::mask_personal(&mut entry.detail);
         }
     }
     Ok(Json(json!({ "items": items, "next": next })).into_response())

@@ -16,10 +16,10 @@ use model::tenant::ConnectionKind;
 use model::{NodeId, Quantity, Sku};
 use serde::Deserialize;
 
+use crate::access::{self, Guard, Permission};
 use crate::config::ConnectionConfig;
 use crate::ingest::{parse_json, require_json, to_eaches};
 use crate::routes::body;
-use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 /// One counted line, as pushed or as a WMS answers a pull.
@@ -179,6 +179,10 @@ pub async fn post_reconciliation(
     if !who.sees_tenant(conn.tenant.as_str()) {
         return Err(ApiError::not_found("connection", &request.connection).field("connection"));
     }
+    // Counts of nodes outside the caller's regions or nodes would change stock it cannot see.
+    if let Some(i) = request.counts.iter().position(|c| !sees_node(&app, &who, c.node.as_str())) {
+        return Err(ApiError::not_found("node", request.counts[i].node.as_str()).field(format!("counts[{i}].node")));
+    }
     let report = run(&app, id, conn, request.counts, request.tolerance, "counts").await?;
     Ok(Json(report).into_response())
 }
@@ -186,7 +190,18 @@ pub async fn post_reconciliation(
 pub async fn post_pull(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
     let who = access::caller(&app, &headers).await?;
     who.require(Permission::Reconcile)?;
-    if !app.config.connections.iter().any(|(k, c)| k.as_str() == id && who.sees_tenant(c.tenant.as_str())) {
+    // A pull reconciles every node the connection reports for: all of them must be in scope.
+    let reachable = app.config.connections.iter().any(|(k, c)| {
+        k.as_str() == id
+            && who.sees_tenant(c.tenant.as_str())
+            && app
+                .config
+                .nodes
+                .iter()
+                .filter(|(n, node)| node.tenant == c.tenant && (c.nodes.is_empty() || c.nodes.contains(n)))
+                .all(|(n, _)| sees_node(&app, &who, n.as_str()))
+    });
+    if !reachable {
         return Err(ApiError::not_found("connection", &id).field("connection"));
     }
     let report = pull(&app, &reqwest::Client::new(), &id).await?;
@@ -228,6 +243,9 @@ pub async fn list_discrepancies(
     })
     .await
     .map_err(|_| ApiError::internal())??;
+    let mut page = page;
+    // Out of scope rows are left out (the cursor still walks the whole list).
+    page.items.retain(|d| sees_node(&app, &who, &d.node));
     Ok(Json(page).into_response())
 }
 
@@ -236,6 +254,16 @@ async fn resolve(app: App, headers: HeaderMap, id: String, params: HashMap<Strin
     who.require(Permission::Reconcile)?;
     let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
     let id: u64 = id.parse().map_err(|_| ApiError::not_found("discrepancy", &id))?;
+    if who.scope.nodes.is_some() || who.scope.regions.is_some() {
+        // The discrepancy with this id, if the tenant has one: the first after `id - 1`.
+        let (store, t, after) = (app.store.clone(), tenant.clone(), id.saturating_sub(1).to_string());
+        let page = tokio::task::spawn_blocking(move || store.discrepancies(&t, None, None, Some(&after), 1))
+            .await
+            .map_err(|_| ApiError::internal())??;
+        if !page.items.first().is_some_and(|d| d.id == id && sees_node(&app, &who, &d.node)) {
+            return Err(ApiError::not_found("discrepancy", &id.to_string()));
+        }
+    }
     let discrepancy = app.store.resolve_discrepancy(&tenant, id, accept, &who.label()).await?;
     Ok(Json(discrepancy).into_response())
 }
@@ -256,4 +284,10 @@ pub async fn reject(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     resolve(app, headers, id, params, false).await
+}
+
+/// Whether the caller's region and node restrictions let it see `node`.
+fn sees_node(app: &App, who: &access::Principal, node: &str) -> bool {
+    let region = NodeId::parse(node).ok().and_then(|n| access::node_region(app, &n));
+    who.sees_node(node, region)
 }

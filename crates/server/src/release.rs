@@ -13,13 +13,13 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use engine::governance::Workflow;
 use engine::release::{CapacityBasis, CustomerTier, NodeLabour, Releasable, ReleaseLine};
 use model::order::OrderStatus;
 use model::outbound::Message;
 use model::{NodeId, TenantId};
 use serde::Deserialize;
 use serde_json::json;
-use engine::governance::Workflow;
 use store::{NewDecision, NewMessage, OrderQuery};
 
 use crate::access::{self, Guard, Permission};
@@ -87,7 +87,7 @@ pub async fn release(State(app): State<App>, headers: HeaderMap, bytes: Result<B
         }
     }
     let now = jiff::Timestamp::now();
-    let (orders, skipped) = releasable(&app, &tenant, &request.nodes).await?;
+    let (orders, skipped) = releasable(&app, &who, &tenant, &request.nodes).await?;
     let nodes = labour(&app, &tenant, &request.nodes, now);
     let plan = engine::release::plan_waves(&orders, &nodes, now)?;
 
@@ -218,8 +218,14 @@ async fn supersede(app: &App, tenant: &TenantId, released: &[(String, String)], 
     Ok(())
 }
 
-/// Open orders whose node and carrier the pipeline has chosen.
-async fn releasable(app: &App, tenant: &TenantId, only: &[NodeId]) -> Result<(Vec<Releasable>, Vec<serde_json::Value>), ApiError> {
+/// Open orders whose node and carrier the pipeline has chosen, of the B2B
+/// accounts the caller may see.
+async fn releasable(
+    app: &App,
+    who: &access::Principal,
+    tenant: &TenantId,
+    only: &[NodeId],
+) -> Result<(Vec<Releasable>, Vec<serde_json::Value>), ApiError> {
     let store = app.store.clone();
     let t = tenant.clone();
     let open = tokio::task::spawn_blocking(move || {
@@ -238,7 +244,13 @@ async fn releasable(app: &App, tenant: &TenantId, only: &[NodeId]) -> Result<(Ve
         .map_err(|_| ApiError::internal())??;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    for order in open.items {
+    // A caller limited to some clients plans and releases their orders only
+    // (nodes and regions narrow through `only`).
+    for order in open
+        .items
+        .into_iter()
+        .filter(|o| who.sees_client(o.data.customer.account.as_deref()))
+    {
         if acted.iter().any(|s| s == order.id.as_str()) {
             skipped.push(json!({"order_id": order.id, "reason": "it was released already"}));
             continue;

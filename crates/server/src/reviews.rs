@@ -31,7 +31,16 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
     who.require(Permission::ReadReviews)?;
     unknown_params(
         &params,
-        &["status", "workflow", "tenant", "assignee", "older_than", "subject", "cursor", "limit"],
+        &[
+            "status",
+            "workflow",
+            "tenant",
+            "assignee",
+            "older_than",
+            "subject",
+            "cursor",
+            "limit",
+        ],
     )?;
     let (after, limit) = page_params(&params, 50, 500)?;
     let status = match params.get("status").map(String::as_str) {
@@ -54,9 +63,9 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
     let created_before = match params.get("older_than") {
         None => None,
         Some(raw) => {
-            let age = crate::config::Span::parse(raw).map(|s| s.0).map_err(|m| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_duration", format!("older_than: {m}")).field("older_than")
-            })?;
+            let age = crate::config::Span::parse(raw)
+                .map(|s| s.0)
+                .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "invalid_duration", format!("older_than: {m}")).field("older_than"))?;
             Some(jiff::Timestamp::now() - jiff::SignedDuration::try_from(age).unwrap_or_default())
         }
     };
@@ -76,7 +85,12 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
         .map_err(|_| ApiError::internal())??;
     let next = (items.len() > limit).then(|| items[limit - 1].id.to_string());
     items.truncate(limit);
-    let items: Vec<_> = items.into_iter().map(|a| view(&app, &who, a)).collect();
+    // Out of scope items are left out (the cursor still walks the whole list).
+    let items: Vec<_> = items
+        .into_iter()
+        .filter(|a| reaches(&app, &who, &a.tenant, &a.subject, a.payload.as_ref()))
+        .map(|a| view(&app, &who, a))
+        .collect();
     Ok(Json(json!({"items": items, "next": next})).into_response())
 }
 
@@ -118,7 +132,13 @@ pub async fn reject(
     decide(app, headers, id, bytes, false).await
 }
 
-async fn decide(app: App, headers: HeaderMap, id: String, bytes: Result<Bytes, BytesRejection>, approve: bool) -> Result<Response, ApiError> {
+async fn decide(
+    app: App,
+    headers: HeaderMap,
+    id: String,
+    bytes: Result<Bytes, BytesRejection>,
+    approve: bool,
+) -> Result<Response, ApiError> {
     let who = access::caller(&app, &headers).await?;
     who.require(Permission::DecideReviews)?;
     require_json(&headers)?;
@@ -175,7 +195,10 @@ async fn decide(app: App, headers: HeaderMap, id: String, bytes: Result<Bytes, B
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "policy_blocked",
-                    format!("Policy `{policy}` does not let the role `{}` approve this: {reason}", who.role.as_str()),
+                    format!(
+                        "Policy `{policy}` does not let the role `{}` approve this: {reason}",
+                        who.role.as_str()
+                    ),
                 ));
             }
             blocked_by = Some(json!({"policy": policy, "reason": reason}));
@@ -241,8 +264,68 @@ async fn visible(app: &App, who: &Principal, raw: &str) -> Result<ActionRecord, 
         .await
         .map_err(|_| ApiError::internal())??;
     match item {
-        Some(item) if who.sees_tenant(&item.tenant) => Ok(item),
+        Some(item) if reaches(app, who, &item.tenant, &item.subject, item.payload.as_ref()) => Ok(item),
         _ => Err(ApiError::not_found("review item", raw)),
+    }
+}
+
+/// Whether the caller's scope reaches an action or an outbound message about
+/// `subject` in `tenant`, whose payload may name the node it goes to (a
+/// wave's `node`). A credential limited to clients reaches what concerns
+/// their orders; one limited to regions or nodes, what goes to its nodes or,
+/// when the payload names none, what concerns orders routed there.
+pub(crate) fn reaches(app: &App, who: &Principal, tenant: &str, subject: &str, payload: Option<&serde_json::Value>) -> bool {
+    if !who.sees_tenant(tenant) {
+        return false;
+    }
+    let by_node = who.scope.nodes.is_some() || who.scope.regions.is_some();
+    if who.scope.clients.is_none() && !by_node {
+        return true;
+    }
+    let order = model::TenantId::parse(tenant)
+        .ok()
+        .and_then(|t| app.store.order(&t, subject).ok().flatten());
+    if who.scope.clients.is_some() && !order.as_ref().is_some_and(|o| who.sees_client(o.data.customer.account.as_deref())) {
+        return false;
+    }
+    if !by_node {
+        return true;
+    }
+    let node = payload
+        .and_then(|p| p.get("node"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(|n| model::NodeId::parse(n).ok());
+    match node {
+        Some(node) => who.sees_node(node.as_str(), access::node_region(app, &node)),
+        None => order.is_some_and(|o| who.sees_order(app, &o)),
+    }
+}
+
+/// Masks personal data in JSON shown to a caller without `read_pii`: the
+/// names, e-mails, phones and street lines of every object shaped like an
+/// address or a customer (a carrier decision's label request carries the
+/// ship-to, a ticket its requester), then e-mails and phones in any text
+/// ([`access::mask_json`]). A `name` elsewhere (an item's, a node's) is kept.
+pub(crate) fn mask_personal(value: &mut serde_json::Value) {
+    use model::pii;
+    use serde_json::Value;
+    const PERSONAL: [&str; 5] = ["line1", "line2", "email", "phone", "postal_code"];
+    match value {
+        Value::Object(map) => {
+            let person = PERSONAL.iter().any(|k| map.contains_key(*k));
+            for (key, v) in map.iter_mut() {
+                match (key.as_str(), v) {
+                    ("name", Value::String(s)) if person => *s = pii::mask_name(s),
+                    ("requester_name", Value::String(s)) => *s = pii::mask_name(s),
+                    ("email" | "requester_email", Value::String(s)) => *s = pii::mask_email(s),
+                    ("phone", Value::String(s)) => *s = pii::mask_phone(s),
+                    ("line1" | "line2", Value::String(s)) => *s = pii::mask_street(s),
+                    (_, v) => mask_personal(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_personal),
+        other => access::mask_json(other),
     }
 }
 
@@ -250,11 +333,9 @@ async fn visible(app: &App, who: &Principal, raw: &str) -> Result<ActionRecord, 
 /// the target connection's own validation.
 fn edited(app: &App, item: &ActionRecord, payload: &serde_json::Value) -> Result<Message, ApiError> {
     let (Some(kind), Some(connection)) = (&item.message_kind, &item.connection) else {
-        return Err(ApiError::invalid(
-            "nothing_to_edit",
-            "This action has no message to edit (no connection can take it).",
-        )
-        .field("payload"));
+        return Err(
+            ApiError::invalid("nothing_to_edit", "This action has no message to edit (no connection can take it).").field("payload"),
+        );
     };
     let message = Message::from_parts(kind, payload).map_err(|e| ApiError::from(e).field("payload"))?;
     let check = NewMessage {
@@ -265,15 +346,23 @@ fn edited(app: &App, item: &ActionRecord, payload: &serde_json::Value) -> Result
         idempotency_key: item.idempotency_key.clone(),
         not_before: None,
     };
-    crate::gateway::validate_payload(app, &check)
-        .map_err(|reason| ApiError::invalid("invalid_payload", format!("The edited message does not pass `{connection}`'s validation: {reason}")).field("payload"))?;
+    crate::gateway::validate_payload(app, &check).map_err(|reason| {
+        ApiError::invalid(
+            "invalid_payload",
+            format!("The edited message does not pass `{connection}`'s validation: {reason}"),
+        )
+        .field("payload")
+    })?;
     Ok(message)
 }
 
 async fn order_status(app: &App, item: &ActionRecord) -> Option<String> {
     let tenant = model::TenantId::parse(&item.tenant).ok()?;
     let (store, subject) = (app.store.clone(), item.subject.clone());
-    let order = tokio::task::spawn_blocking(move || store.order(&tenant, &subject)).await.ok()?.ok()??;
+    let order = tokio::task::spawn_blocking(move || store.order(&tenant, &subject))
+        .await
+        .ok()?
+        .ok()??;
     Some(order.status.as_str().to_owned())
 }
 
@@ -290,8 +379,8 @@ fn view(app: &App, who: &Principal, item: ActionRecord) -> serde_json::Value {
         "overdue": waiting && age > sla,
     });
     if !who.pii() {
-        access::mask_json(&mut value["payload"]);
-        access::mask_json(&mut value["decision"]);
+        mask_personal(&mut value["payload"]);
+        mask_personal(&mut value["decision"]);
     }
     value
 }
@@ -355,7 +444,11 @@ pub async fn put_autonomy(
     let request: SetAutonomy = parse_json(&body(bytes)?)?;
     let tenant = who.tenant(&app, request.tenant.as_deref())?;
     let mode = Mode::parse(&request.mode).ok_or_else(|| {
-        ApiError::invalid("invalid_mode", format!("`{}` is not a mode; one of shadow, assist, auto.", request.mode)).field("mode")
+        ApiError::invalid(
+            "invalid_mode",
+            format!("`{}` is not a mode; one of shadow, assist, auto.", request.mode),
+        )
+        .field("mode")
     })?;
     let (current, _) = app.gateway.autonomy(&app.config, &tenant, workflow);
     let autonomy = Autonomy {

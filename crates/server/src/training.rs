@@ -21,6 +21,13 @@ pub async fn risk_csv(
     let who = access::caller(&app, &headers).await?;
     who.require(Permission::ExportData)?;
     let tenant = who.tenant(&app, params.get("tenant").map(String::as_str))?;
+    // The export covers every order of the tenant: not for a credential
+    // limited to some clients, regions or nodes.
+    if who.scope.clients.is_some() || who.scope.regions.is_some() || who.scope.nodes.is_some() {
+        return Err(ApiError::forbidden(
+            "The export covers every order of the tenant; your access is limited to some clients, regions or nodes.",
+        ));
+    }
     let store = app.store.clone();
     let rows = tokio::task::spawn_blocking(move || store.risk_examples(&tenant))
         .await

@@ -8,6 +8,7 @@ mod decisions;
 mod governance;
 mod outbox;
 mod plan;
+mod rbac;
 mod reconcile;
 mod reservations;
 mod support;
