@@ -67,7 +67,10 @@ pub fn run(command: Command) -> anyhow::Result<bool> {
         let rate = report.entries as f64 / report.seconds.max(1e-9);
         match (&report.first_bad, &head_problem) {
             (None, None) => {
-                println!("OK: {} audit entries verified in {:.3} s ({:.0} entries/s).", report.entries, report.seconds, rate);
+                println!(
+                    "OK: {} audit entries verified in {:.3} s ({:.0} entries/s).",
+                    report.entries, report.seconds, rate
+                );
                 if let Some(head) = &report.head {
                     println!("Head: {}:{}  (keep it; `--expect-head` checks it later)", head.seq, head.hash);
                 }

@@ -120,6 +120,17 @@ pub enum Which {
         #[arg(long, default_value_t = 20)]
         nodes: usize,
     },
+    /// Governance: the gateway's cost per action (autonomy, policies, payload
+    /// validation), with its audit entry committed, alone and under load; and
+    /// how fast `audit verify` walks a chain of `audit_entries`.
+    Governance {
+        #[arg(long, default_value_t = 20_000)]
+        actions: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        audit_entries: usize,
+    },
     /// Opens a data directory and reports start-up time and memory (used by `ingest`).
     #[command(hide = true)]
     Restore {
@@ -228,6 +239,11 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Which::Governance {
+            actions,
+            clients,
+            audit_entries,
+        } => crate::bench_governance::run(actions, clients, audit_entries).await,
         Which::Pipeline { rate, seconds, dir } => crate::bench_connectors::pipeline(rate, seconds, dir).await,
         Which::Risk => {
             let started = Instant::now();

@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod bench_connectors;
+mod bench_governance;
 mod demo;
 mod edi;
 mod import;

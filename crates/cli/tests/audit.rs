@@ -57,18 +57,50 @@ async fn write_trail(base: &str) -> usize {
         .await
         .unwrap();
     let key = created["key"].as_str().unwrap();
-    assert_eq!(client.get(format!("{base}/v1/orders")).bearer_auth(key).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(format!("{base}/v1/orders"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     for _ in 0..3 {
-        let r = client.get(format!("{base}/v1/orders")).bearer_auth("not-the-key").send().await.unwrap();
+        let r = client
+            .get(format!("{base}/v1/orders"))
+            .bearer_auth("not-the-key")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
     }
     let id = created["id"].as_str().unwrap();
-    assert_eq!(admin(client.delete(format!("{base}/v1/keys/{id}"))).send().await.unwrap().status(), 200);
-    assert_eq!(client.get(format!("{base}/v1/orders")).bearer_auth(key).send().await.unwrap().status(), 401);
+    assert_eq!(
+        admin(client.delete(format!("{base}/v1/keys/{id}"))).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/v1/orders"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     // Failures and logins are audited off the request path: wait for them.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let page: Value = admin(client.get(format!("{base}/v1/audit?limit=1000"))).send().await.unwrap().json().await.unwrap();
+        let page: Value = admin(client.get(format!("{base}/v1/audit?limit=1000")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let items = page["items"].as_array().unwrap();
         let failed = items.iter().filter(|e| e["action"] == "auth.failed").count();
         if failed >= 4 && items.iter().any(|e| e["action"] == "auth.login") {
@@ -92,7 +124,10 @@ fn tampered(data: &Path, name: &str, sql: &str) -> std::path::PathBuf {
             std::fs::copy(data.join(file), copy.join(file)).unwrap();
         }
     }
-    rusqlite::Connection::open(copy.join("crossdock.db")).unwrap().execute_batch(sql).unwrap();
+    rusqlite::Connection::open(copy.join("crossdock.db"))
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
     copy
 }
 
@@ -124,7 +159,14 @@ async fn verify_finds_every_kind_of_tampering_with_its_position() {
     let (ok, out) = verify(&data);
     assert!(ok, "{out}");
     assert!(out.starts_with(&format!("OK: {} audit entries", report["entries"])), "{out}");
-    let head = out.lines().find_map(|l| l.strip_prefix("Head: ")).unwrap().split_whitespace().next().unwrap().to_owned();
+    let head = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Head: "))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
 
     // An edited field.
     let edited = tampered(&data, "edited", "UPDATE audit SET actor = 'key:intruder' WHERE seq = 5");
@@ -193,11 +235,19 @@ async fn keys_are_created_listed_and_revoked_from_the_command_line() {
             .args(["--url", &base, "--key", "audit-test-key"])
             .output()
             .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (ok, out, err) = keys(&["create", "--role", "service_rep", "--tenant", "acme", "--label", "desk"]);
     assert!(ok, "{out}{err}");
-    let token = out.lines().find(|l| l.starts_with("cdk_")).expect("the token is printed").to_owned();
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("cdk_"))
+        .expect("the token is printed")
+        .to_owned();
     assert!(out.contains("will not be shown again"));
     let client = reqwest::Client::new();
     let orders = client.get(format!("{base}/v1/orders")).bearer_auth(&token).send().await.unwrap();

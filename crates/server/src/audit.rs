@@ -58,13 +58,13 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
     // still walks the whole trail.
     if who.scope.clients.is_some() || who.scope.regions.is_some() || who.scope.nodes.is_some() {
         items.retain(|e| match (&e.tenant, &e.subject) {
-            (Some(tenant), Some(subject)) => crate::reviews::reaches(&app, &who, tenant, subject, Some(&e.detail)),
+            (Some(tenant), Some(subject)) => crate::access::reaches(&app, &who, tenant, subject, Some(&e.detail)),
             _ => true,
         });
     }
     if !who.pii() {
         for entry in &mut items {
-            crate::reviews::mask_personal(&mut entry.detail);
+            crate::access::mask_personal(&mut entry.detail);
         }
     }
     Ok(Json(json!({ "items": items, "next": next })).into_response())

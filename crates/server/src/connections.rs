@@ -8,8 +8,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::dispatch::sinks;
 use crate::access::{self, Guard, Permission};
+use crate::dispatch::sinks;
 use crate::{ApiError, App};
 
 /// `GET /v1/connections`: every connection, its kind and what it does.

@@ -117,7 +117,10 @@ impl Gateway {
         if let Some(message) = &p.message
             && let Err(reason) = validate_payload(app, message)
         {
-            gated.explanation.push(format!("The message does not pass connection `{}`'s validation: {reason}", message.connection));
+            gated.explanation.push(format!(
+                "The message does not pass connection `{}`'s validation: {reason}",
+                message.connection
+            ));
             let block = Verdict::Block {
                 policy: "payload_validation".into(),
                 reason,
@@ -171,7 +174,13 @@ fn gate_json(gated: &Gated, autonomy: &Autonomy) -> serde_json::Value {
 
 /// Renders the message the way its dispatcher will; the error in words.
 pub fn validate_payload(app: &App, message: &NewMessage) -> Result<(), String> {
-    let Some(conn) = app.config.connections.iter().find(|(id, _)| id.as_str() == message.connection).map(|(_, c)| c) else {
+    let Some(conn) = app
+        .config
+        .connections
+        .iter()
+        .find(|(id, _)| id.as_str() == message.connection)
+        .map(|(_, c)| c)
+    else {
         return Err(format!("connection `{}` is not configured", message.connection));
     };
     let outgoing = connectors::connector::Outgoing {

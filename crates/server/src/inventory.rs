@@ -13,10 +13,10 @@ use model::{NodeId, OrderId, Quantity, Sku, TenantId};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::access::{self, Guard, Permission};
 use crate::config::Span;
 use crate::ingest::{parse_json, require_json};
 use crate::routes::body;
-use crate::access::{self, Guard, Permission};
 use crate::{ApiError, App};
 
 /// Longest time to live a reservation may ask for.

@@ -106,7 +106,7 @@ async fn visible(app: &App, who: &access::Principal, id: u64, raw: &str) -> Resu
 }
 
 fn reaches(app: &App, who: &access::Principal, message: &store::OutboxMessage) -> bool {
-    crate::reviews::reaches(app, who, &message.tenant, &message.subject, Some(&message.payload))
+    crate::access::reaches(app, who, &message.tenant, &message.subject, Some(&message.payload))
 }
 
 /// A message as the caller may see it: a helpdesk ticket or a customer
@@ -115,8 +115,8 @@ fn reaches(app: &App, who: &access::Principal, message: &store::OutboxMessage) -
 fn view(who: &access::Principal, message: store::OutboxMessage) -> serde_json::Value {
     let mut value = serde_json::to_value(message).unwrap_or_default();
     if !who.pii() {
-        crate::reviews::mask_personal(&mut value["payload"]);
-        crate::reviews::mask_personal(&mut value["last_error"]);
+        crate::access::mask_personal(&mut value["payload"]);
+        crate::access::mask_personal(&mut value["last_error"]);
     }
     value
 }

@@ -15,9 +15,9 @@ use model::{NodeId, Quantity, Sku, TenantId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::ingest::{parse_json, require_json};
-use crate::routes::{body};
 use crate::access::{self, Guard, Permission};
+use crate::ingest::{parse_json, require_json};
+use crate::routes::body;
 use crate::{ApiError, App};
 
 /// Planning costs a live node uses when its configuration names none.

@@ -7,8 +7,8 @@
 
 use engine::governance::Workflow;
 use model::ops::LineQty;
-use model::outbound::{Message, Ticket, Wave, WaveOrder};
 use model::order::Order;
+use model::outbound::{Message, Ticket, Wave, WaveOrder};
 use model::{NodeId, TenantId};
 use store::{NewAction, NewDecision, NewMessage};
 
@@ -67,7 +67,9 @@ pub fn for_order(app: &App, tenant: &TenantId, order: &Order, seq: u64, decision
             requester_email: order.data.customer.email.clone(),
             requester_name: order.data.customer.name.clone(),
             external_id: Some(order.id.to_string()),
-            tags: std::iter::once("crossdock".to_owned()).chain(codes.iter().map(|c| c.to_lowercase())).collect(),
+            tags: std::iter::once("crossdock".to_owned())
+                .chain(codes.iter().map(|c| c.to_lowercase()))
+                .collect(),
             priority: Some("high".into()),
         };
         let key = format!("{tenant}:helpdesk.ticket:{}:{seq}", order.id);

@@ -88,7 +88,7 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, Query(params): Que
     // Out of scope items are left out (the cursor still walks the whole list).
     let items: Vec<_> = items
         .into_iter()
-        .filter(|a| reaches(&app, &who, &a.tenant, &a.subject, a.payload.as_ref()))
+        .filter(|a| access::reaches(&app, &who, &a.tenant, &a.subject, a.payload.as_ref()))
         .map(|a| view(&app, &who, a))
         .collect();
     Ok(Json(json!({"items": items, "next": next})).into_response())
@@ -264,68 +264,8 @@ async fn visible(app: &App, who: &Principal, raw: &str) -> Result<ActionRecord, 
         .await
         .map_err(|_| ApiError::internal())??;
     match item {
-        Some(item) if reaches(app, who, &item.tenant, &item.subject, item.payload.as_ref()) => Ok(item),
+        Some(item) if access::reaches(app, who, &item.tenant, &item.subject, item.payload.as_ref()) => Ok(item),
         _ => Err(ApiError::not_found("review item", raw)),
-    }
-}
-
-/// Whether the caller's scope reaches an action or an outbound message about
-/// `subject` in `tenant`, whose payload may name the node it goes to (a
-/// wave's `node`). A credential limited to clients reaches what concerns
-/// their orders; one limited to regions or nodes, what goes to its nodes or,
-/// when the payload names none, what concerns orders routed there.
-pub(crate) fn reaches(app: &App, who: &Principal, tenant: &str, subject: &str, payload: Option<&serde_json::Value>) -> bool {
-    if !who.sees_tenant(tenant) {
-        return false;
-    }
-    let by_node = who.scope.nodes.is_some() || who.scope.regions.is_some();
-    if who.scope.clients.is_none() && !by_node {
-        return true;
-    }
-    let order = model::TenantId::parse(tenant)
-        .ok()
-        .and_then(|t| app.store.order(&t, subject).ok().flatten());
-    if who.scope.clients.is_some() && !order.as_ref().is_some_and(|o| who.sees_client(o.data.customer.account.as_deref())) {
-        return false;
-    }
-    if !by_node {
-        return true;
-    }
-    let node = payload
-        .and_then(|p| p.get("node"))
-        .and_then(serde_json::Value::as_str)
-        .and_then(|n| model::NodeId::parse(n).ok());
-    match node {
-        Some(node) => who.sees_node(node.as_str(), access::node_region(app, &node)),
-        None => order.is_some_and(|o| who.sees_order(app, &o)),
-    }
-}
-
-/// Masks personal data in JSON shown to a caller without `read_pii`: the
-/// names, e-mails, phones and street lines of every object shaped like an
-/// address or a customer (a carrier decision's label request carries the
-/// ship-to, a ticket its requester), then e-mails and phones in any text
-/// ([`access::mask_json`]). A `name` elsewhere (an item's, a node's) is kept.
-pub(crate) fn mask_personal(value: &mut serde_json::Value) {
-    use model::pii;
-    use serde_json::Value;
-    const PERSONAL: [&str; 5] = ["line1", "line2", "email", "phone", "postal_code"];
-    match value {
-        Value::Object(map) => {
-            let person = PERSONAL.iter().any(|k| map.contains_key(*k));
-            for (key, v) in map.iter_mut() {
-                match (key.as_str(), v) {
-                    ("name", Value::String(s)) if person => *s = pii::mask_name(s),
-                    ("requester_name", Value::String(s)) => *s = pii::mask_name(s),
-                    ("email" | "requester_email", Value::String(s)) => *s = pii::mask_email(s),
-                    ("phone", Value::String(s)) => *s = pii::mask_phone(s),
-                    ("line1" | "line2", Value::String(s)) => *s = pii::mask_street(s),
-                    (_, v) => mask_personal(v),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(mask_personal),
-        other => access::mask_json(other),
     }
 }
 
@@ -379,8 +319,8 @@ fn view(app: &App, who: &Principal, item: ActionRecord) -> serde_json::Value {
         "overdue": waiting && age > sla,
     });
     if !who.pii() {
-        mask_personal(&mut value["payload"]);
-        mask_personal(&mut value["decision"]);
+        access::mask_personal(&mut value["payload"]);
+        access::mask_personal(&mut value["decision"]);
     }
     value
 }

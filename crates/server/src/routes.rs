@@ -16,7 +16,10 @@ use store::{OrderQuery, Receipt};
 use crate::access::{self, Guard, Permission};
 use crate::config::ConnectionConfig;
 use crate::ingest::{EventBatch, Origin, ingest, parse_json, require_json};
-use crate::{ApiError, App, audit, connections, dashboard, keys, reviews, inventory, metrics_setup, outbox, plan, reconcile, release, training, webhooks};
+use crate::{
+    ApiError, App, audit, connections, dashboard, inventory, keys, metrics_setup, outbox, plan, reconcile, release, reviews, training,
+    webhooks,
+};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -258,6 +261,10 @@ async fn get_order(
                    "explanation": d.explanation, "model": d.model, "created_at": d.created_at})
         })
         .collect();
+    // A carrier decision carries the label address: personal data too.
+    if !who.pii() {
+        access::mask_personal(&mut body["decisions"]);
+    }
     Ok(Json(body).into_response())
 }
 
@@ -312,16 +319,29 @@ async fn list_decisions(
         }
     };
     let kind = params.get("kind").cloned();
-    let (t, narrowed) = (tenant.clone(), who.scope.clients.is_some() || who.scope.nodes.is_some() || who.scope.regions.is_some());
+    let (t, narrowed) = (
+        tenant.clone(),
+        who.scope.clients.is_some() || who.scope.nodes.is_some() || who.scope.regions.is_some(),
+    );
     let mut items = tokio::task::spawn_blocking(move || store.decisions(&t, subject.as_deref(), kind.as_deref(), after, limit + 1))
         .await
         .map_err(|_| ApiError::internal())??;
     // A caller scoped to clients or nodes sees decisions on its orders only.
     if narrowed {
-        items.retain(|d| app.store.order(&tenant, &d.subject).ok().flatten().is_some_and(|o| who.sees_order(&app, &o)));
+        items.retain(|d| {
+            app.store
+                .order(&tenant, &d.subject)
+                .ok()
+                .flatten()
+                .is_some_and(|o| who.sees_order(&app, &o))
+        });
     }
     let next = (items.len() > limit).then(|| items[limit - 1].id.to_string());
-    let items = &items[..items.len().min(limit)];
+    items.truncate(limit);
+    let mut items = serde_json::to_value(&items).map_err(|_| ApiError::internal())?;
+    if !who.pii() {
+        access::mask_personal(&mut items);
+    }
     Ok(Json(json!({ "items": items, "next": next })).into_response())
 }
 
@@ -408,7 +428,9 @@ async fn stats(State(app): State<App>, headers: HeaderMap) -> Result<Response, A
     who.require(Permission::ReadOrders)?;
     // Counts over every tenant: only for callers not bound to a scope.
     if !who.scope.is_unrestricted() {
-        return Err(ApiError::forbidden("Statistics cover every tenant; your access is scoped. Hint: use /v1/orders with your tenant."));
+        return Err(ApiError::forbidden(
+            "Statistics cover every tenant; your access is scoped. Hint: use /v1/orders with your tenant.",
+        ));
     }
     let store = app.store.clone();
     let stats = tokio::task::spawn_blocking(move || store.stats())

@@ -15,9 +15,9 @@ use model::tenant::ConnectionKind;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use crate::access;
 use crate::config::ConnectionConfig;
 use crate::ingest::require_json;
-use crate::access;
 use crate::routes::{body, connection, from_connection, header_str};
 use crate::{ApiError, App};
 
@@ -56,7 +56,9 @@ pub async fn woocommerce(
         return Ok(Json(json!({"accepted": 0, "duplicates": 0, "ping": true})).into_response());
     }
     let signature = header_str(&headers, woocommerce::SIGNATURE_HEADER).unwrap_or_default();
-    if !access::admits(&app, &headers, &conn.tenant).await && !connectors::signature::verify_base64_sha256(&conn.secrets(), &bytes, signature) {
+    if !access::admits(&app, &headers, &conn.tenant).await
+        && !connectors::signature::verify_base64_sha256(&conn.secrets(), &bytes, signature)
+    {
         return Err(refused(
             woocommerce::SIGNATURE_HEADER,
             "the webhook's secret in WooCommerce must be the connection's secret.",

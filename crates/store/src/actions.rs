@@ -185,7 +185,11 @@ pub(crate) fn record(tx: &Transaction<'_>, head: &mut Head, actions: &[NewAction
             }
         }
         let (connection, kind, payload) = match &a.message {
-            Some(m) => (Some(m.connection.as_str()), Some(m.message.kind()), Some(m.message.payload().to_string())),
+            Some(m) => (
+                Some(m.connection.as_str()),
+                Some(m.message.kind()),
+                Some(m.message.payload().to_string()),
+            ),
             None => (None, None, None),
         };
         let inserted = tx
@@ -312,7 +316,14 @@ pub(crate) fn decide(tx: &Transaction<'_>, head: &mut Head, d: &ReviewDecision, 
 }
 
 /// Assigns a queued action to a person (or clears it).
-pub(crate) fn assign(tx: &Transaction<'_>, head: &mut Head, id: u64, assignee: Option<&str>, by: &str, at: i64) -> Result<ActionRecord, Error> {
+pub(crate) fn assign(
+    tx: &Transaction<'_>,
+    head: &mut Head,
+    id: u64,
+    assignee: Option<&str>,
+    by: &str,
+    at: i64,
+) -> Result<ActionRecord, Error> {
     let current = get_in(tx, id)?.ok_or(Error::UnknownAction(id))?;
     tx.execute("UPDATE actions SET assignee = ?2 WHERE id = ?1", params![id as i64, assignee])?;
     audit::append(

@@ -109,7 +109,9 @@ pub(crate) fn record(
     )?;
     let mut added = 0;
     // One audit entry per order and triggering event, naming each decision.
-    let mut audited: Vec<((&str, &str, u64), Vec<serde_json::Value>)> = Vec::new();
+    // (tenant, subject, triggering event) → the decisions made on it.
+    type Trigger<'a> = (&'a str, &'a str, u64);
+    let mut audited: Vec<(Trigger<'_>, Vec<serde_json::Value>)> = Vec::new();
     for d in decisions {
         let new = insert.execute(params![
             d.tenant,

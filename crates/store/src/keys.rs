@@ -50,7 +50,10 @@ pub(crate) fn create(tx: &Transaction<'_>, head: &mut Head, key: &ApiKey, at: i6
 
 /// Revokes a key; `None` when there is no such key. Revoking twice keeps the first time.
 pub(crate) fn revoke(tx: &Transaction<'_>, head: &mut Head, id: &str, by: &str, at: i64) -> Result<Option<ApiKey>, Error> {
-    let changed = tx.execute("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, at])?;
+    let changed = tx.execute(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, at],
+    )?;
     if changed == 1 {
         audit::append(
             tx,
@@ -110,7 +113,11 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<ApiKey>, Error> {
 pub(crate) fn autonomy(conn: &Connection) -> Result<Vec<(String, String, serde_json::Value)>, Error> {
     let mut stmt = conn.prepare_cached("SELECT tenant, workflow, settings FROM autonomy ORDER BY tenant, workflow")?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default()))
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+        ))
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

@@ -33,9 +33,9 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use actions::{ActionFilter, ActionRecord, ActionStatus, NewAction, ReviewDecision};
 pub use audit::{AuditEntry, AuditFilter, NewAudit, Verification};
-pub use keys::ApiKey;
 pub use decisions::{DecisionRecord, NewDecision, Outcome, PendingOrderEvent};
 pub use error::Error;
+pub use keys::ApiKey;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
 pub use schema::FORMAT_VERSION;
 pub use state::{Counters, CustomerSummary, ItemFlags};
@@ -343,11 +343,7 @@ impl Store {
         let (reply, answer) = oneshot::channel::<Result<T, Error>>();
         let work: writer::Work = Box::new(move |step| {
             let head = *step.audit;
-            let result = step
-                .tx
-                .execute_batch("SAVEPOINT work")
-                .map_err(Error::from)
-                .and_then(|_| f(step));
+            let result = step.tx.execute_batch("SAVEPOINT work").map_err(Error::from).and_then(|_| f(step));
             let result = match result {
                 Ok(v) => step.tx.execute_batch("RELEASE work").map(|_| v).map_err(Error::from),
                 Err(e) => {
@@ -369,7 +365,8 @@ impl Store {
 
     /// Appends audit entries (chained after the last one). Returns their sequence numbers.
     pub async fn audit(&self, entries: Vec<NewAudit>) -> Result<Vec<u64>, Error> {
-        self.write(move |step| audit::append(step.tx, step.audit, &entries, step.received)).await
+        self.write(move |step| audit::append(step.tx, step.audit, &entries, step.received))
+            .await
     }
 
     /// Audit entries, oldest first.
@@ -386,12 +383,14 @@ impl Store {
     /// key): executed ones go to the outbox, each is audited, one transaction.
     /// Returns the new actions' ids.
     pub async fn record_actions(&self, actions: Vec<NewAction>) -> Result<Vec<u64>, Error> {
-        self.write(move |step| actions::record(step.tx, step.audit, &actions, step.received)).await
+        self.write(move |step| actions::record(step.tx, step.audit, &actions, step.received))
+            .await
     }
 
     /// Approves (sending its message to the outbox) or rejects a queued action.
     pub async fn decide_review(&self, decision: ReviewDecision) -> Result<ActionRecord, Error> {
-        self.write(move |step| actions::decide(step.tx, step.audit, &decision, step.received)).await
+        self.write(move |step| actions::decide(step.tx, step.audit, &decision, step.received))
+            .await
     }
 
     /// Assigns a queued action to a person (`None` clears it).
@@ -421,7 +420,8 @@ impl Store {
 
     /// Revokes a key (audited); `None` when there is no such key.
     pub async fn revoke_api_key(&self, id: String, by: String) -> Result<Option<ApiKey>, Error> {
-        self.write(move |step| keys::revoke(step.tx, step.audit, &id, &by, step.received)).await
+        self.write(move |step| keys::revoke(step.tx, step.audit, &id, &by, step.received))
+            .await
     }
 
     /// Records when keys were last used.

@@ -8,9 +8,13 @@ use store::{ActionFilter, ActionStatus, ApiKey, NewAction, NewAudit, NewMessage,
 
 fn entry(i: usize) -> NewAudit {
     NewAudit {
-        tenant: (i % 3 != 0).then(|| format!("t{}", i % 2)),
+        tenant: (!i.is_multiple_of(3)).then(|| format!("t{}", i % 2)),
         actor: format!("key:{i:04}"),
-        action: if i % 2 == 0 { "review.approved".into() } else { "decision.recorded".into() },
+        action: if i.is_multiple_of(2) {
+            "review.approved".into()
+        } else {
+            "decision.recorded".into()
+        },
         subject: Some(format!("O-{i}")),
         detail: serde_json::json!({"n": i, "why": "because"}),
         sources: vec![format!("order:O-{i}"), format!("event:{i}")],
@@ -100,7 +104,10 @@ async fn a_deleted_and_renumbered_row_is_found() {
     let (dir, store) = store_with(30).await;
     store.close();
     drop(store);
-    tamper(dir.path(), "DELETE FROM audit WHERE seq = 12; UPDATE audit SET seq = seq - 1 WHERE seq > 12;");
+    tamper(
+        dir.path(),
+        "DELETE FROM audit WHERE seq = 12; UPDATE audit SET seq = seq - 1 WHERE seq > 12;",
+    );
     let bad = audit::verify_dir(dir.path()).unwrap().first_bad.unwrap();
     assert_eq!(bad.position, 12);
     assert_eq!(bad.problem, "broken_link");
@@ -209,7 +216,13 @@ async fn a_queued_action_is_sent_once_on_approval_and_audited() {
     let store = Store::open(Options::new(dir.path())).unwrap();
     let ids = store.record_actions(vec![action("a1", ActionStatus::Review)]).await.unwrap();
     // The same proposal again records nothing new.
-    assert!(store.record_actions(vec![action("a1", ActionStatus::Review)]).await.unwrap().is_empty());
+    assert!(
+        store
+            .record_actions(vec![action("a1", ActionStatus::Review)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(outbox_len(&store).await, 0, "nothing is sent while it waits");
     let queue = store
         .actions(&ActionFilter {
@@ -324,7 +337,12 @@ async fn keys_and_autonomy_changes_are_stored_and_audited() {
         .await
         .unwrap();
     store
-        .set_autonomy("acme".into(), "release".into(), serde_json::json!({"mode": "assist"}), "key:0123456789ab".into())
+        .set_autonomy(
+            "acme".into(),
+            "release".into(),
+            serde_json::json!({"mode": "assist"}),
+            "key:0123456789ab".into(),
+        )
         .await
         .unwrap();
     assert_eq!(store.autonomy_overrides().unwrap()[0].2["mode"], "assist");

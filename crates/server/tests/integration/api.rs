@@ -64,7 +64,10 @@ async fn every_v1_endpoint_needs_the_api_key() {
         for (auth, code) in [
             (None, "missing_credentials"),
             (Some("Bearer wrong-key"), "bad_signature"),
-            (Some("Bearer cdk_0123456789ab_notarealsecretnotarealsecretnotarealse"), "bad_signature"),
+            (
+                Some("Bearer cdk_0123456789ab_notarealsecretnotarealsecretnotarealse"),
+                "bad_signature",
+            ),
             (Some("Basic dGVzdA=="), "malformed_credentials"),
         ] {
             let mut request = h

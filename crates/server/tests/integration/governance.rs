@@ -78,10 +78,19 @@ fn autonomy(mode: Mode, min_confidence: f64) -> Autonomy {
 async fn in_shadow_nothing_is_sent_and_everything_is_recorded() {
     let (h, wms) = flow(autonomy(Mode::Shadow, 0.0), Vec::new()).await;
     let actions = run_orders(&h).await;
-    assert!(actions.iter().all(|a| a["status"] == "shadow" && a["mode"] == "shadow"), "{actions:?}");
+    assert!(
+        actions.iter().all(|a| a["status"] == "shadow" && a["mode"] == "shadow"),
+        "{actions:?}"
+    );
     // What would have happened is recorded: auto with threshold 0 would execute.
-    assert!(actions.iter().all(|a| a["gate"]["verdict"]["would"]["verdict"] == "execute"), "{actions:?}");
-    assert!(actions[0]["payload"]["orders"][0]["order_id"].is_string(), "the message it would have sent");
+    assert!(
+        actions.iter().all(|a| a["gate"]["verdict"]["would"]["verdict"] == "execute"),
+        "{actions:?}"
+    );
+    assert!(
+        actions[0]["payload"]["orders"][0]["order_id"].is_string(),
+        "the message it would have sent"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(wms.applied().is_empty(), "shadow sends nothing");
     assert!(h.get("/v1/outbox").await.1["items"].as_array().unwrap().is_empty());
@@ -103,9 +112,16 @@ async fn in_assist_nothing_is_sent_until_approval_then_exactly_once() {
     let item = items.iter().find(|a| a["subject"] == "SO-1").unwrap();
     // What a reviewer sees: the decisions behind it, explained, with alternatives; its age and SLA.
     let decisions = item["decision"]["decisions"].as_array().unwrap();
-    assert!(decisions.iter().any(|d| d["kind"] == "sourcing" && !d["explanation"].as_array().unwrap().is_empty()));
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d["kind"] == "sourcing" && !d["explanation"].as_array().unwrap().is_empty())
+    );
     assert!(decisions.iter().all(|d| d.get("alternatives").is_some()));
-    assert!(!item["decision"]["ids"].as_array().unwrap().is_empty(), "linked to the recorded decisions");
+    assert!(
+        !item["decision"]["ids"].as_array().unwrap().is_empty(),
+        "linked to the recorded decisions"
+    );
     assert!(item["age_seconds"].as_i64().unwrap() >= 0);
     assert_eq!(item["sla"]["overdue"], false);
     let id = item["id"].as_u64().unwrap();
@@ -117,13 +133,18 @@ async fn in_assist_nothing_is_sent_until_approval_then_exactly_once() {
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["status"], "executed");
     assert_eq!(approved["decided_by"], "admin");
-    eventually(Duration::from_secs(10), "the approved release reaches the WMS", || async { wms.applied().len() == 1 }).await;
+    eventually(Duration::from_secs(10), "the approved release reaches the WMS", || async {
+        wms.applied().len() == 1
+    })
+    .await;
     // Approving again sends nothing more.
     let (status, again) = h.post(format!("/v1/reviews/{id}/approve"), json!({"reason": "again"})).await;
     assert_eq!((status, again["code"].as_str()), (409, Some("already_decided")));
     // Rejecting another records why and sends nothing.
     let other = items.iter().find(|a| a["subject"] == "SO-2").unwrap()["id"].as_u64().unwrap();
-    let (status, rejected) = h.post(format!("/v1/reviews/{other}/reject"), json!({"reason": "split is too costly"})).await;
+    let (status, rejected) = h
+        .post(format!("/v1/reviews/{other}/reject"), json!({"reason": "split is too costly"}))
+        .await;
     assert_eq!((status, rejected["status"].as_str()), (200, Some("rejected")));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(wms.applied().len(), 1, "exactly one message went out");
@@ -131,14 +152,41 @@ async fn in_assist_nothing_is_sent_until_approval_then_exactly_once() {
 
     // The trail: queued, approved, rejected — and it verifies.
     let (_, trail) = h.get("/v1/audit?subject=SO-1").await;
-    let kinds: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"decision.recorded") && kinds.contains(&"action.queued") && kinds.contains(&"review.approved"), "{kinds:?}");
-    let approval = trail["items"].as_array().unwrap().iter().find(|e| e["action"] == "review.approved").unwrap();
+    let kinds: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"decision.recorded") && kinds.contains(&"action.queued") && kinds.contains(&"review.approved"),
+        "{kinds:?}"
+    );
+    let approval = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "review.approved")
+        .unwrap();
     assert_eq!(approval["actor"], "admin");
     assert_eq!(approval["detail"]["reason"], "looks right");
-    assert!(approval["sources"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().starts_with("outbox:")));
-    let decided = trail["items"].as_array().unwrap().iter().find(|e| e["action"] == "decision.recorded").unwrap();
-    assert!(decided["sources"].as_array().unwrap().iter().any(|s| s == "oms:ev-SO-1"), "{decided}");
+    assert!(
+        approval["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().starts_with("outbox:"))
+    );
+    let decided = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "decision.recorded")
+        .unwrap();
+    assert!(
+        decided["sources"].as_array().unwrap().iter().any(|s| s == "oms:ev-SO-1"),
+        "{decided}"
+    );
     let (status, verified) = h.get("/v1/audit/verify").await;
     assert_eq!((status, verified["ok"].as_bool()), (200, Some(true)), "{verified}");
 }
@@ -179,8 +227,17 @@ async fn in_auto_only_confident_actions_go_out_the_rest_wait() {
 async fn autonomy_changes_at_runtime_are_audited_and_survive_a_restart() {
     let (h, _wms) = flow(autonomy(Mode::Shadow, 0.9), Vec::new()).await;
     let (_, before) = h.get("/v1/autonomy").await;
-    let release = before["items"].as_array().unwrap().iter().find(|w| w["workflow"] == "release").unwrap().clone();
-    assert_eq!((release["mode"].as_str(), release["source"].as_str()), (Some("shadow"), Some("config")));
+    let release = before["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["workflow"] == "release")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (release["mode"].as_str(), release["source"].as_str()),
+        (Some("shadow"), Some("config"))
+    );
     let put = |body: Value| {
         let h = &h;
         async move {
@@ -213,9 +270,19 @@ async fn autonomy_changes_at_runtime_are_audited_and_survive_a_restart() {
         })
         .await;
     let (_, after) = h.get("/v1/autonomy").await;
-    let release = after["items"].as_array().unwrap().iter().find(|w| w["workflow"] == "release").unwrap().clone();
+    let release = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["workflow"] == "release")
+        .unwrap()
+        .clone();
     assert_eq!(
-        (release["mode"].as_str(), release["source"].as_str(), release["min_confidence"].as_f64()),
+        (
+            release["mode"].as_str(),
+            release["source"].as_str(),
+            release["min_confidence"].as_f64()
+        ),
         (Some("auto"), Some("runtime"), Some(0.75))
     );
 }

@@ -1335,7 +1335,6 @@ async fn clients_regions_and_personal_data_narrow_what_is_seen() {
 /// `GET /v1/decisions`. Both are built in `routes.rs`, which masks the order
 /// but not the decisions next to it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "leak in routes.rs (get_order, list_decisions): decisions are not masked for roles without read_pii"]
 async fn a_planner_sees_no_personal_data_in_decisions() {
     let w = World::start(false).await;
     let planner = create_key(&w.h, json!({"role": "planner", "tenants": ["acme"]})).await.1;
