@@ -109,6 +109,22 @@ pub fn demo_config(
         shop.atp_buffer = 2;
     }
     config.connections.insert(ConnectionId::parse(&sim.shop.connection)?, shop);
+    if let Some(api) = shop_api {
+        // The warehouses' order-release API is the same stand-in.
+        for conn in config.connections.values_mut().filter(|c| c.kind() == ConnectionKind::Wms) {
+            conn.base_url = Some(api.to_owned());
+        }
+    }
+    // Governance: releases go out on their own when the pipeline is sure
+    // enough; the rest wait in the dashboard's review queue.
+    config.governance.autonomy.insert(
+        engine::governance::Workflow::Release,
+        engine::governance::Autonomy {
+            mode: engine::governance::Mode::Auto,
+            min_confidence: 0.9,
+            max_cost: Some(60.0),
+        },
+    );
     config.connections.insert(
         ConnectionId::parse(&sim.helpdesk.connection)?,
         connection(ConnectionKind::Helpdesk, &tenant, Some(&sim.helpdesk.secret), Vec::new()),
@@ -155,7 +171,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("binding {} (is another crossdock running? use --listen 127.0.0.1:0)", args.listen))?;
     let addr = listener.local_addr()?;
     println!("crossdock demo");
-    println!("  dashboard   http://{addr}/");
+    println!("  dashboard   http://{addr}/   (statistics and the review queue; paste the admin key)");
     println!("  API         http://{addr}/v1/orders   (OpenAPI: http://{addr}/openapi.json)");
     println!("  metrics     http://{addr}/metrics");
     println!("  admin key   {admin_key}");
@@ -201,7 +217,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 let rate = (stats.counters.events - last_events) as f64 / last_at.elapsed().as_secs_f64();
                 last_events = stats.counters.events;
                 last_at = Instant::now();
-                eprint!("\r{} | shop API calls {}   ", summary_line(&stats, rate), shop_calls.load(std::sync::atomic::Ordering::Relaxed));
+                eprint!("\r{} | shop and WMS API calls {}   ", summary_line(&stats, rate), shop_calls.load(std::sync::atomic::Ordering::Relaxed));
             }
             _ = &mut until_deadline => break,
             _ = &mut ctrl_c => break,
@@ -222,23 +238,36 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The storefront's Admin API as the demo's stand-in: accepts Shopify's
-/// `inventory_levels/set` calls on loopback and counts them.
+/// The storefront's Admin API and the warehouses' release API as the demo's
+/// stand-in: accepts Shopify's `inventory_levels/set` calls and WMS waves
+/// (`POST /api/v1/waves`) on loopback and counts them.
 async fn simulated_shop_api() -> anyhow::Result<(String, std::sync::Arc<std::sync::atomic::AtomicU64>)> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
     let calls = Arc::new(AtomicU64::new(0));
     let counter = calls.clone();
-    let api = axum::Router::new().route(
-        "/admin/api/{version}/inventory_levels/set.json",
-        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
-            let counter = counter.clone();
-            async move {
-                counter.fetch_add(1, Ordering::Relaxed);
-                axum::Json(serde_json::json!({"inventory_level": body.0}))
-            }
-        }),
-    );
+    let waves = counter.clone();
+    let api = axum::Router::new()
+        .route(
+            "/admin/api/{version}/inventory_levels/set.json",
+            axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    axum::Json(serde_json::json!({"inventory_level": body.0}))
+                }
+            }),
+        )
+        .route(
+            "/api/v1/waves",
+            axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+                let waves = waves.clone();
+                async move {
+                    waves.fetch_add(1, Ordering::Relaxed);
+                    (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"wave_id": body.0["wave_id"]})))
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, api).await });
@@ -299,7 +328,7 @@ async fn send_traffic(
                 out.sent += 1;
                 out.refused += 1;
                 let status = response.status();
-                let body = response.text().await.unwrap_or_default();
+                let body = model::pii::mask_text(&response.text().await.unwrap_or_default());
                 tracing::warn!(%status, summary = %delivery.summary, %body, "Delivery refused.");
             }
             Err(e) => {

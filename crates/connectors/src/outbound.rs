@@ -71,12 +71,14 @@ pub enum Outcome {
 
 impl Outcome {
     /// Classifies an HTTP answer. A 409 counts as delivered: targets answer it
-    /// when they already hold this idempotency key.
+    /// when they already hold this idempotency key. The reason quotes the
+    /// start of the body with e-mails and phone numbers masked: a target may
+    /// echo the customer it refused, and reasons are logged and stored.
     pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Outcome {
         let excerpt = || {
             let body = body.trim();
             let cut = body.char_indices().nth(300).map_or(body.len(), |(i, _)| i);
-            format!("HTTP {status}: {}", &body[..cut])
+            format!("HTTP {status}: {}", model::pii::mask_text(&body[..cut]))
         };
         match status {
             200..=299 | 409 => Outcome::Delivered,
@@ -118,6 +120,13 @@ mod tests {
                 reason: "HTTP 422: {\"errors\":\"location_id is invalid\"}".into()
             }
         );
+        // A refusal that echoes the customer is kept without their contact details.
+        let Outcome::Permanent { reason } = Outcome::classify(400, None, "{\"error\":\"requester ada.lovelace@example.com, +1 415-555-0199 is blocked\"}")
+        else {
+            panic!("a 400 is permanent");
+        };
+        assert!(!reason.contains("ada.lovelace@example.com") && !reason.contains("555-0199"), "{reason}");
+        assert!(reason.contains("is blocked"));
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-1"), None);
     }

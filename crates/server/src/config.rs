@@ -609,6 +609,9 @@ impl Config {
                 .validate()
                 .map_err(|e| config_error(format!("governance.autonomy.{}", workflow.as_str()), e.to_string()))?;
         }
+        if let Some(jwt) = &self.auth.jwt {
+            crate::auth::JwtVerifier::new(jwt).map_err(|e| config_error("auth.jwt", e))?;
+        }
         engine::governance::validate_policies(&self.governance.policies)
             .map_err(|e| config_error(format!("governance.{}", e.field().unwrap_or("policies")), e.to_string()))?;
         for (id, node) in &self.nodes {
@@ -749,7 +752,7 @@ mod tests {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../crossdock.example.toml")).unwrap();
         // The example names env: secrets; point them at files for the test.
         let secret = dir.path().join("secret");
-        std::fs::write(&secret, "x").unwrap();
+        std::fs::write(&secret, "an example secret of thirty-two bytes or more").unwrap();
         let text = text
             .lines()
             .map(|l| match l.split_once("= \"env:") {
@@ -761,6 +764,7 @@ mod tests {
         let config = Config::parse(&text).unwrap();
         config.validate().unwrap();
         assert!(!config.nodes.is_empty() && !config.connections.is_empty());
+        assert!(config.auth.jwt.is_some() && !config.governance.policies.is_empty());
     }
 
     #[test]

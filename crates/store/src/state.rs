@@ -22,6 +22,9 @@ use serde::{Deserialize, Serialize};
 pub type Slot = u32;
 
 const NONE: u32 = u32::MAX;
+/// The end of a customer chain: the slot is on it, with nothing older.
+/// Distinct from `NONE` (never added), so an update does not add it again.
+const CHAIN_END: u32 = u32::MAX - 1;
 
 /// Namespaces of hashed keys, so an order id and a tracking number that
 /// happen to be equal strings do not clash.
@@ -355,7 +358,7 @@ impl State {
         };
         let hash = key_hash(tenant, Key::Customer, &value.to_lowercase());
         let link = slot | ((which as u32) << 31);
-        let previous = self.customers.insert(hash, link).unwrap_or(NONE);
+        let previous = self.customers.insert(hash, link).unwrap_or(CHAIN_END);
         self.customer_next[slot as usize][which] = previous;
     }
 
@@ -389,8 +392,8 @@ impl State {
     pub(crate) fn customer_slots(&self, tenant: u16, customer: &str) -> Vec<Slot> {
         let hash = key_hash(tenant, Key::Customer, &customer.trim().to_lowercase());
         let mut out = Vec::new();
-        let mut link = self.customers.get(&hash).copied().unwrap_or(NONE);
-        while link != NONE {
+        let mut link = self.customers.get(&hash).copied().unwrap_or(CHAIN_END);
+        while link != CHAIN_END && link != NONE {
             let (slot, which) = (link & !(1 << 31), (link >> 31) as usize);
             if out.last() != Some(&slot) {
                 out.push(slot);

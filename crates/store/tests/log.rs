@@ -170,3 +170,27 @@ fn mark_future_format(dir: &std::path::Path) {
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'", [])
         .unwrap();
 }
+
+/// An order updated after it was created stays on its customer's history
+/// once: the history of a customer whose first order was updated is finite
+/// and counts each order once (it used to link the order to itself).
+#[tokio::test]
+async fn a_customers_history_counts_an_updated_order_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(Options::new(dir.path())).unwrap();
+    store.append(vec![created("2001", "c1", "grace@x.io")], None).await.unwrap();
+    let mut updated = created("2001", "u1", "grace@x.io");
+    updated.body = match updated.body {
+        model::EventBody::OrderCreated(d) => model::EventBody::OrderUpdated(d),
+        other => other,
+    };
+    updated.occurred_at = "2026-05-15T10:05:00Z".parse().unwrap();
+    store.append(vec![updated.clone()], None).await.unwrap();
+    store.append(vec![created("2002", "c2", "grace@x.io")], None).await.unwrap();
+    updated.event_id = "u2".into();
+    updated.occurred_at = "2026-05-15T10:06:00Z".parse().unwrap();
+    store.append(vec![updated], None).await.unwrap();
+    let later = "2026-06-01T00:00:00Z".parse().unwrap();
+    let summary = store.customer_summary(&tenant(), "grace@x.io", later, std::time::Duration::from_secs(3600), "none");
+    assert_eq!(summary.orders, 2, "{summary:?}");
+}

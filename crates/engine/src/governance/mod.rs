@@ -264,7 +264,16 @@ pub fn gate(autonomy: &Autonomy, policies: &[Policy], p: &Proposal) -> Gated {
         let mut passed = !found.violated;
         let mut note = found.note;
         if found.violated {
+            // A role rule broken by a person means that person may not do
+            // it: blocked whatever the effect (review only routes crossdock's
+            // own proposals to someone who may).
+            let by_wrong_person = p.role.is_some() && matches!(policy.rule, Rule::Roles { .. });
             match (policy.effect, p.role) {
+                _ if by_wrong_person => {
+                    if block.is_none() {
+                        block = Some((policy.name.clone(), note.clone()));
+                    }
+                }
                 (Effect::Block, _) => {
                     if block.is_none() {
                         block = Some((policy.name.clone(), note.clone()));

@@ -857,14 +857,17 @@ proptest! {
     fn a_broken_block_policy_never_executes(a in arb_autonomy(), policies in arb_policies(), input in arb_input()) {
         let p = input.proposal();
         let got = gate(&a, &policies, &p);
-        let blocked = got.checks.iter().any(|c| c.effect == Effect::Block && !c.passed);
         let applicable: Vec<&Policy> = policies.iter().filter(|x| x.applies_to(p.action)).collect();
         prop_assert_eq!(got.checks.len(), applicable.len());
         for (c, pol) in got.checks.iter().zip(&applicable) {
             prop_assert_eq!(&c.policy, &pol.name);
         }
-        if blocked {
-            let first = got.checks.iter().find(|c| c.effect == Effect::Block && !c.passed).unwrap();
+        // A block policy, or a role policy a person of another role breaks.
+        let blocks = |(c, pol): &(&Check, &&Policy)| {
+            !c.passed && (c.effect == Effect::Block || (p.role.is_some() && matches!(pol.rule, Rule::Roles { .. })))
+        };
+        let first = got.checks.iter().zip(&applicable).find(blocks).map(|(c, _)| c);
+        if let Some(first) = first {
             let would = match &got.verdict { Verdict::Shadow { would } => would.as_ref(), v => v };
             prop_assert!(
                 matches!(would, Verdict::Block { policy, .. } if *policy == first.policy),
@@ -917,4 +920,40 @@ proptest! {
             v => prop_assert!(false, "unexpected {:?}", v),
         }
     }
+}
+
+/// "Holds only by ops" as a review policy: crossdock's own hold waits for a
+/// person; a person of another role is refused; ops executes it.
+#[test]
+fn a_role_policy_with_review_routes_crossdock_to_review_and_refuses_other_roles() {
+    let holds: Vec<Policy> = vec![
+        toml::from_str(
+            r#"
+            name = "holds-by-ops"
+            actions = ["inventory.hold"]
+            rule = "roles"
+            roles = ["ops", "admin"]
+            effect = "review"
+            "#,
+        )
+        .unwrap(),
+    ];
+    let auto = autonomy(Mode::Auto);
+    let alone = gate(&auto, &holds, &proposal("inventory.hold"));
+    assert!(matches!(alone.verdict, Verdict::Review { .. }), "{:?}", alone.verdict);
+    let planner = Proposal {
+        role: Some("planner"),
+        ..proposal("inventory.hold")
+    };
+    let refused = gate(&auto, &holds, &planner);
+    assert!(
+        matches!(&refused.verdict, Verdict::Block { policy, .. } if policy == "holds-by-ops"),
+        "{:?}",
+        refused.verdict
+    );
+    let ops = Proposal {
+        role: Some("ops"),
+        ..proposal("inventory.hold")
+    };
+    assert_eq!(gate(&auto, &holds, &ops).verdict, execute());
 }
