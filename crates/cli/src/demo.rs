@@ -264,7 +264,10 @@ async fn simulated_shop_api() -> anyhow::Result<(String, std::sync::Arc<std::syn
                 let waves = waves.clone();
                 async move {
                     waves.fetch_add(1, Ordering::Relaxed);
-                    (axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({"wave_id": body.0["wave_id"]})))
+                    (
+                        axum::http::StatusCode::CREATED,
+                        axum::Json(serde_json::json!({"wave_id": body.0["wave_id"]})),
+                    )
                 }
             }),
         );

@@ -121,11 +121,17 @@ mod tests {
             }
         );
         // A refusal that echoes the customer is kept without their contact details.
-        let Outcome::Permanent { reason } = Outcome::classify(400, None, "{\"error\":\"requester ada.lovelace@example.com, +1 415-555-0199 is blocked\"}")
-        else {
+        let Outcome::Permanent { reason } = Outcome::classify(
+            400,
+            None,
+            "{\"error\":\"requester ada.lovelace@example.com, +1 415-555-0199 is blocked\"}",
+        ) else {
             panic!("a 400 is permanent");
         };
-        assert!(!reason.contains("ada.lovelace@example.com") && !reason.contains("555-0199"), "{reason}");
+        assert!(
+            !reason.contains("ada.lovelace@example.com") && !reason.contains("555-0199"),
+            "{reason}"
+        );
         assert!(reason.contains("is blocked"));
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-1"), None);
