@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use sha2::Digest;
 use tokio::net::TcpListener;
 
 pub use config::{Config, Overrides, Secret};
@@ -103,6 +104,32 @@ impl App {
     }
 }
 
+/// An audit entry describing the configuration in force (no secrets).
+fn config_audit(config: &Config) -> store::NewAudit {
+    let autonomy = |map: &std::collections::BTreeMap<engine::governance::Workflow, engine::governance::Autonomy>| {
+        map.iter()
+            .map(|(w, a)| (w.as_str().to_owned(), serde_json::json!(a)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let detail = serde_json::json!({
+        "tenants": config.tenants.iter().map(|(id, t)| (id.to_string(), serde_json::json!({"autonomy": autonomy(&t.autonomy)}))).collect::<serde_json::Map<_, _>>(),
+        "nodes": config.nodes.keys().map(|n| n.to_string()).collect::<Vec<_>>(),
+        "connections": config.connections.iter().map(|(id, c)| (id.to_string(), serde_json::json!(connectors::connector::kind_name(c.kind())))).collect::<serde_json::Map<_, _>>(),
+        "autonomy": autonomy(&config.governance.autonomy),
+        "policies": config.governance.policies,
+        "jwt": config.auth.jwt.is_some(),
+    });
+    let digest = hex::encode(sha2::Sha256::digest(detail.to_string().as_bytes()));
+    store::NewAudit {
+        tenant: None,
+        actor: "crossdock".into(),
+        action: "config.loaded".into(),
+        subject: Some(format!("config:{}", &digest[..16])),
+        detail: serde_json::json!({"digest": digest, "config": detail}),
+        sources: Vec::new(),
+    }
+}
+
 /// The full router.
 pub fn router(app: App) -> Router {
     let max_body = app.config.server.max_body.0;
@@ -129,6 +156,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     metrics_setup::install();
     let store = app.store.clone();
+    // The configuration this process runs with, in the audit trail: a change
+    // of autonomy, policies or connections in the file shows as a new digest.
+    if let Err(e) = store.audit(vec![config_audit(&app.config)]).await {
+        tracing::warn!(error = %e, "Could not audit the configuration in force.");
+    }
     let upkeep = tokio::spawn(metrics_setup::upkeep(Duration::from_secs(5)));
     let reconcilers = reconcile::spawn_periodic(&app);
     let dispatchers = dispatch::spawn(&app);

@@ -269,6 +269,12 @@ async fn autonomy_changes_at_runtime_are_audited_and_survive_a_restart() {
             config
         })
         .await;
+    // Each start records the configuration in force; the file changed between them.
+    let (_, loaded) = h.get("/v1/audit?action=config.loaded").await;
+    let loaded = loaded["items"].as_array().unwrap().clone();
+    assert_eq!(loaded.len(), 2, "{loaded:?}");
+    assert_ne!(loaded[0]["detail"]["digest"], loaded[1]["detail"]["digest"]);
+    assert_eq!(loaded[1]["detail"]["config"]["autonomy"]["release"]["mode"], "shadow");
     let (_, after) = h.get("/v1/autonomy").await;
     let release = after["items"]
         .as_array()
