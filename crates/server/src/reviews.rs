@@ -318,11 +318,37 @@ fn view(app: &App, who: &Principal, item: ActionRecord) -> serde_json::Value {
         "due_at": item.created_at + jiff::SignedDuration::from_secs(sla),
         "overdue": waiting && age > sla,
     });
+    value["inputs"] = inputs_used(app, &item);
     if !who.pii() {
         access::mask_personal(&mut value["payload"]);
         access::mask_personal(&mut value["decision"]);
+        access::mask_personal(&mut value["inputs"]);
     }
     value
+}
+
+/// The data the decisions behind an action used: each linked decision's key
+/// inputs and their digest, read from the decision records (not copied into
+/// every action).
+fn inputs_used(app: &App, item: &ActionRecord) -> serde_json::Value {
+    let ids: Vec<u64> = item.decision["ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_u64)
+        .collect();
+    let Some(tenant) = (!ids.is_empty()).then(|| model::TenantId::parse(&item.tenant).ok()).flatten() else {
+        return json!([]);
+    };
+    let recorded = app
+        .store
+        .decisions(&tenant, Some(&item.subject), None, ids[0].saturating_sub(1), 100)
+        .unwrap_or_default();
+    recorded
+        .into_iter()
+        .filter(|d| ids.contains(&d.id))
+        .map(|d| json!({"decision": d.id, "kind": d.kind, "inputs_digest": d.inputs_digest, "inputs": d.inputs}))
+        .collect()
 }
 
 fn workflow(raw: &str) -> Result<Workflow, ApiError> {
