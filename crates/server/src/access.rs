@@ -31,6 +31,10 @@ pub struct Access {
     logins: KeyCache,
     jwt: Option<JwtVerifier>,
     touched: Mutex<HashMap<String, Instant>>,
+    /// Argon2 is slow on purpose: one verification at a time, so a flood of
+    /// wrong keys costs at most one core and never the request threads.
+    /// (Keys that verified are cached and skip it.)
+    verifying: tokio::sync::Semaphore,
 }
 
 impl Access {
@@ -44,6 +48,7 @@ impl Access {
             logins: KeyCache::new(Duration::from_secs(3600), 10_000),
             jwt,
             touched: Mutex::new(HashMap::new()),
+            verifying: tokio::sync::Semaphore::new(1),
         })
     }
 
@@ -119,9 +124,15 @@ async fn authenticate(app: &App, authorization: Option<&str>) -> Result<Principa
             }
             if !cached {
                 let (hash, presented) = (key.hash.clone(), token.to_owned());
+                let permit = access
+                    .verifying
+                    .acquire()
+                    .await
+                    .map_err(|_| (AuthError::UnknownKey, claimed.clone()))?;
                 let valid = tokio::task::spawn_blocking(move || crate::auth::keys::verify(&hash, &presented))
                     .await
                     .unwrap_or(false);
+                drop(permit);
                 if !valid {
                     return Err((AuthError::BadSignature, claimed));
                 }
