@@ -78,6 +78,13 @@ pub enum Which {
         messages: usize,
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Send the webhooks from a child process instead of from tasks on
+        /// the server's own runtime (same machine, same cores).
+        #[arg(long)]
+        separate_sender: bool,
+        /// Internal: be that child, sending to the server at this address.
+        #[arg(long, hide = true)]
+        send_to: Option<std::net::SocketAddr>,
     },
     /// Sourcing: exact and heuristic solver latency (20 and 200 nodes × 8
     /// lines) and the heuristic's cost gap to the optimum against baselines.
@@ -206,7 +213,12 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             clients,
             messages,
             dir,
-        } => crate::bench_connectors::run(webhook_seconds, clients, messages, dir).await,
+            separate_sender,
+            send_to,
+        } => match send_to {
+            Some(addr) => crate::bench_connectors::sender(addr, webhook_seconds, clients).await,
+            None => crate::bench_connectors::run(webhook_seconds, clients, messages, dir, separate_sender).await,
+        },
         Which::Sourcing {
             instances,
             quality_instances,

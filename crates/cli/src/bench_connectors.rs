@@ -1,6 +1,7 @@
 //! `crossdock bench connectors`: Shopify webhooks accepted per second from
 //! concurrent senders, and the outbox's dispatch rate to a local receiver.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,10 +11,17 @@ use serde_json::json;
 
 use crate::bench::{BenchServer, latency_figures, machine, tempdir};
 
-pub async fn run(webhook_seconds: u64, clients: usize, messages: usize, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+pub async fn run(
+    webhook_seconds: u64,
+    clients: usize,
+    messages: usize,
+    dir: Option<std::path::PathBuf>,
+    separate_sender: bool,
+) -> anyhow::Result<()> {
     let temp = tempdir(dir)?;
     let mut report = json!({ "machine": machine() });
-    let webhooks = shopify_webhooks(&temp.join("webhooks"), Duration::from_secs(webhook_seconds), clients).await?;
+    let duration = Duration::from_secs(webhook_seconds);
+    let webhooks = shopify_webhooks(&temp.join("webhooks"), duration, clients, separate_sender).await?;
     eprintln!("shopify webhooks: {webhooks}");
     report["shopify_webhooks"] = webhooks;
     let outbox = dispatch(&temp.join("outbox"), messages).await?;
@@ -24,29 +32,37 @@ pub async fn run(webhook_seconds: u64, clients: usize, messages: usize, dir: Opt
     Ok(())
 }
 
-/// Signed `orders/create` webhooks from the storefront simulator, each a
-/// distinct order, posted by `clients` concurrent senders.
-async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize) -> anyhow::Result<serde_json::Value> {
-    // Enough distinct orders for 20,000/s over the run.
-    let wanted = (duration.as_secs() as usize * 20_000).max(10_000);
-    let sim = sim::SimConfig::demo(11, wanted);
+/// The storefront simulator's run: enough distinct orders for 20,000/s.
+fn storefront(duration: Duration) -> sim::SimConfig {
+    sim::SimConfig::demo(11, (duration.as_secs() as usize * 20_000).max(10_000))
+}
+
+/// The signed `orders/create` webhooks of that run, each a distinct order.
+fn deliveries(sim: &sim::SimConfig) -> Vec<sim::Delivery> {
     let generated = Instant::now();
-    let deliveries: Arc<Vec<sim::Delivery>> = Arc::new(
-        sim::scenario(&sim)
-            .filter(|d| d.system == sim::System::Storefront && d.header("X-Shopify-Topic") == Some("orders/create"))
-            .take(wanted)
-            .collect(),
-    );
+    let deliveries: Vec<_> = sim::scenario(sim)
+        .filter(|d| d.system == sim::System::Storefront && d.header("X-Shopify-Topic") == Some("orders/create"))
+        .take(sim.orders)
+        .collect();
     eprintln!(
         "generated {} webhooks in {:.1}s",
         deliveries.len(),
         generated.elapsed().as_secs_f64()
     );
-    let config = crate::demo::demo_config(&sim, "bench-admin-key", dir.to_path_buf(), "127.0.0.1:0".parse()?, None)?;
-    let app = server::App::open(config)?;
-    let store = app.store.clone();
-    let running = BenchServer::start(app).await?;
-    let addr = running.addr;
+    deliveries
+}
+
+/// What the senders saw: each acknowledged request's latency and webhook id.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Sent {
+    latencies: Vec<f64>,
+    webhook_ids: Vec<String>,
+    failures: u64,
+    seconds: f64,
+}
+
+/// `clients` concurrent senders posting `deliveries` in order until `duration` is up.
+async fn send(addr: SocketAddr, deliveries: Arc<Vec<sim::Delivery>>, duration: Duration, clients: usize) -> anyhow::Result<Sent> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let next = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + duration;
@@ -79,34 +95,78 @@ async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize) -> any
             anyhow::Ok((latencies, acknowledged, failures))
         }));
     }
-    let (mut latencies, mut failures) = (Vec::new(), 0);
-    let mut ids = std::collections::HashSet::new();
+    let mut sent = Sent {
+        latencies: Vec::new(),
+        webhook_ids: Vec::new(),
+        failures: 0,
+        seconds: 0.0,
+    };
     for task in tasks {
         let (l, a, f) = task.await??;
-        latencies.extend(l);
-        // The simulated store redelivers some webhooks, as Shopify does.
-        ids.extend(
+        sent.latencies.extend(l);
+        sent.webhook_ids.extend(
             a.into_iter()
                 .filter_map(|n| deliveries[n].header("X-Shopify-Webhook-Id").map(str::to_owned)),
         );
-        failures += f;
+        sent.failures += f;
     }
-    let seconds = started.elapsed().as_secs_f64();
+    sent.seconds = started.elapsed().as_secs_f64();
+    Ok(sent)
+}
+
+/// The child of `--separate-sender`: generates the same webhooks, sends them
+/// to the parent's server and prints what it saw as JSON on stdout.
+pub async fn sender(addr: SocketAddr, webhook_seconds: u64, clients: usize) -> anyhow::Result<()> {
+    let duration = Duration::from_secs(webhook_seconds);
+    let deliveries = Arc::new(deliveries(&storefront(duration)));
+    let sent = send(addr, deliveries, duration, clients).await?;
+    println!("{}", serde_json::to_string(&sent)?);
+    Ok(())
+}
+
+/// Signed `orders/create` webhooks from the storefront simulator, each a
+/// distinct order, posted by `clients` concurrent senders: tasks on the
+/// server's runtime, or a child process with `separate_sender`.
+async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize, separate_sender: bool) -> anyhow::Result<serde_json::Value> {
+    let sim = storefront(duration);
+    let config = crate::demo::demo_config(&sim, "bench-admin-key", dir.to_path_buf(), "127.0.0.1:0".parse()?, None)?;
+    let local = (!separate_sender).then(|| Arc::new(deliveries(&sim)));
+    let app = server::App::open(config)?;
+    let store = app.store.clone();
+    let running = BenchServer::start(app).await?;
+    let addr = running.addr;
+    let sent = match local {
+        Some(deliveries) => send(addr, deliveries, duration, clients).await?,
+        None => {
+            let child = tokio::process::Command::new(std::env::current_exe()?)
+                .args(["bench", "connectors", "--webhook-seconds", &duration.as_secs().to_string()])
+                .args(["--clients", &clients.to_string(), "--send-to", &addr.to_string()])
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .await?;
+            anyhow::ensure!(child.status.success(), "the sending process failed: {}", child.status);
+            serde_json::from_slice(&child.stdout)?
+        }
+    };
     running.stop().await?;
     let stored = store.event_count()?;
-    let accepted = latencies.len();
+    // The simulated store redelivers some webhooks, as Shopify does.
+    let ids: std::collections::HashSet<&str> = sent.webhook_ids.iter().map(String::as_str).collect();
+    let accepted = sent.latencies.len();
     let mut out = json!({
         "clients": clients,
+        "sender": if separate_sender { "child process" } else { "server's runtime" },
         "accepted": accepted,
-        "failed": failures,
-        "seconds": seconds,
-        "accepted_per_sec": accepted as f64 / seconds,
+        "failed": sent.failures,
+        "seconds": sent.seconds,
+        "accepted_per_sec": accepted as f64 / sent.seconds,
         "distinct_webhooks": ids.len(),
         "events_stored": stored,
     });
     out.as_object_mut()
         .unwrap()
-        .extend(latency_figures(latencies).as_object().unwrap().clone());
+        .extend(latency_figures(sent.latencies).as_object().unwrap().clone());
     anyhow::ensure!(
         stored as usize == ids.len(),
         "{} distinct webhooks acknowledged but {stored} events stored",
