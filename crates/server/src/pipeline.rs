@@ -20,8 +20,9 @@ use tokio::sync::watch;
 use crate::App;
 use crate::plan::live_nodes;
 
-/// Order events taken per round.
-const BATCH: usize = 256;
+/// Order events taken per round. A round is one writer job: small enough not to
+/// hold webhooks queued behind it for long.
+const BATCH: usize = 16;
 
 /// Runs until `stopped` turns true.
 pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
@@ -538,13 +539,15 @@ fn sourcing(
     let mut nodes = live_nodes(app, tenant, &lines, ship_to);
     // Shipping from each node that holds some of the order: the carrier
     // service that would be chosen from there, its price and transit days.
-    let tables = engine::carrier::example_tables();
+    // Built once: the tables do not change while the process runs.
+    static TABLES: std::sync::OnceLock<engine::carrier::RateTables> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(engine::carrier::example_tables);
     let mut priced = Vec::new();
     for node in nodes.iter_mut().filter(|n| !n.stock.is_empty()) {
         let Some(request) = shipment_request(app, tenant, order, &node.id) else {
             continue;
         };
-        let choice = engine::carrier::choose(&request, &tables, transit, engine::carrier::DEFAULT_TARGET_ON_TIME);
+        let choice = engine::carrier::choose(&request, tables, transit, engine::carrier::DEFAULT_TARGET_ON_TIME);
         if let Ok(choice) = &choice {
             node.package_cost = choice.price;
             let ready = request.ready_at.date();
