@@ -12,26 +12,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 fn write_config(dir: &Path, port: u16) -> std::path::PathBuf {
-    std::fs::write(dir.join("admin.key"), "audit-test-key\n").unwrap();
-    let config = format!(
-        r#"[server]
-listen = "127.0.0.1:{port}"
-data_dir = "{data}"
-admin_key = "file:{key}"
-
-[tenants.acme]
-name = "Acme"
-
-[nodes.DC-EAST]
-tenant = "acme"
-kind = "dc"
-"#,
-        data = dir.join("data").display(),
-        key = dir.join("admin.key").display(),
-    );
-    let path = dir.join("crossdock.toml");
-    std::fs::write(&path, config).unwrap();
-    path
+    common::write_config(dir, port, "audit-test-key", "")
 }
 
 /// Writes a trail through the API: key changes, autonomy changes, a login,

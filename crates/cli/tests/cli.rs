@@ -11,26 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 fn write_config(dir: &std::path::Path, port: u16) -> std::path::PathBuf {
-    std::fs::write(dir.join("admin.key"), "crash-test-key\n").unwrap();
-    let config = format!(
-        r#"[server]
-listen = "127.0.0.1:{port}"
-data_dir = "{data}"
-admin_key = "file:{key}"
-
-[tenants.acme]
-name = "Acme"
-
-[nodes.DC-EAST]
-tenant = "acme"
-kind = "dc"
-"#,
-        data = dir.join("data").display(),
-        key = dir.join("admin.key").display()
-    );
-    let path = dir.join("crossdock.toml");
-    std::fs::write(&path, config).unwrap();
-    path
+    common::write_config(dir, port, "crash-test-key", "")
 }
 
 /// SIGKILL while 64 clients post: every acknowledged event is there exactly

@@ -13,31 +13,17 @@ use serde_json::Value;
 const KEY: &str = "import-test-key";
 
 fn write_config(dir: &Path, port: u16) -> PathBuf {
-    std::fs::write(dir.join("admin.key"), format!("{KEY}\n")).unwrap();
-    let config = format!(
-        r#"[server]
-listen = "127.0.0.1:{port}"
-data_dir = "{data}"
-admin_key = "file:{key}"
-
-[tenants.acme]
-name = "Acme"
-
-[nodes.DC-EAST]
-tenant = "acme"
-kind = "dc"
-
+    common::write_config(
+        dir,
+        port,
+        KEY,
+        r#"
 [connections.partner]
 kind = "edi"
 tenant = "acme"
 nodes = ["DC-EAST"]
 "#,
-        data = dir.join("data").display(),
-        key = dir.join("admin.key").display()
-    );
-    let path = dir.join("crossdock.toml");
-    std::fs::write(&path, config).unwrap();
-    path
+    )
 }
 
 /// A server on a temp data directory, killed when dropped.

@@ -34,3 +34,29 @@ pub async fn wait_ready(base: &str) {
     }
     panic!("server at {base} did not become ready");
 }
+
+/// Writes `crossdock.toml` in `dir` for a server on `port`: its data in
+/// `dir/data`, the admin key `key` (from a file), tenant `acme` with node
+/// `DC-EAST`, and `extra` tables appended.
+pub fn write_config(dir: &Path, port: u16, key: &str, extra: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("admin.key"), format!("{key}\n")).unwrap();
+    let config = format!(
+        r#"[server]
+listen = "127.0.0.1:{port}"
+data_dir = "{data}"
+admin_key = "file:{key_file}"
+
+[tenants.acme]
+name = "Acme"
+
+[nodes.DC-EAST]
+tenant = "acme"
+kind = "dc"
+{extra}"#,
+        data = dir.join("data").display(),
+        key_file = dir.join("admin.key").display()
+    );
+    let path = dir.join("crossdock.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
