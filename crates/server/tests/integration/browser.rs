@@ -15,7 +15,7 @@ use base64::Engine as _;
 use engine::governance::{Autonomy, Mode, Workflow};
 use serde_json::{Value, json};
 
-use crate::support::{Harness, Receiver, base_config, connection, eventually};
+use crate::support::{Harness, Receiver, ada_order, eventually};
 
 /// The key W3C WebDriver uses for an element reference.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -308,29 +308,10 @@ fn browsers() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-fn order(id: &str, quantity: i64, zip: &str) -> Value {
-    json!({"event_id": format!("ev-{id}"), "source": "oms", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
-           "data": {"order_id": id, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": quantity}],
-                    "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
-                    "ship_to": {"name": "Ada Lovelace", "line1": "1 Market St", "city": "Newark", "region": "NJ",
-                                "postal_code": zip, "country": "US"}}})
-}
-
 /// A server whose release workflow waits for review, releasing to a WMS stand-in,
 /// with a review SLA of zero.
 async fn assisted() -> (Harness, Receiver) {
-    let wms = Receiver::start().await;
-    let base = wms.base.clone();
-    let h = Harness::start(move |dir| {
-        let mut config = base_config(dir);
-        for (id, lat, lon) in [("DC-EAST", 40.73, -74.17), ("DC-WEST", 39.53, -119.81)] {
-            let node = config.nodes.get_mut(&model::NodeId::parse(id).unwrap()).unwrap();
-            node.lat = Some(lat);
-            node.lon = Some(lon);
-        }
-        let mut wms_conn = connection(model::tenant::ConnectionKind::Wms, Some("s"), &["DC-EAST", "DC-WEST"]);
-        wms_conn.base_url = Some(base);
-        config.connections.insert(model::ConnectionId::parse("wms").unwrap(), wms_conn);
+    crate::support::release_flow(|config| {
         let assist = Autonomy {
             mode: Mode::Assist,
             min_confidence: 0.0,
@@ -339,12 +320,8 @@ async fn assisted() -> (Harness, Receiver) {
         config.governance.autonomy.insert(Workflow::Release, assist);
         // Every item is overdue once a second old, so the page's overdue mark shows.
         config.governance.review_sla = server::config::Span(Duration::ZERO);
-        config
     })
-    .await;
-    h.stock("SKU-1", "DC-EAST", 100).await;
-    h.stock("SKU-1", "DC-WEST", 3).await;
-    (h, wms)
+    .await
 }
 
 /// A new API key as `request` describes it: (its id, the bearer token).
@@ -363,7 +340,7 @@ async fn a_reviewer_approves_and_rejects_releases_in_the_dashboard() {
         return;
     };
     let (h, wms) = assisted().await;
-    let events = json!({"events": [order("SO-1", 2, "07102"), order("SO-2", 1, "08540")]});
+    let events = json!({"events": [ada_order("SO-1", 2, "07102"), ada_order("SO-2", 1, "08540")]});
     assert_eq!(h.post("/v1/events", events).await.0, 200);
     eventually(Duration::from_secs(15), "two releases wait for review", || async {
         let (_, queue) = h.get("/v1/reviews?workflow=release").await;

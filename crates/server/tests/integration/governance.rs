@@ -6,38 +6,15 @@ use std::time::Duration;
 use engine::governance::{Autonomy, Mode, Workflow};
 use serde_json::{Value, json};
 
-use crate::support::{Harness, Receiver, base_config, connection, eventually};
-
-fn order(id: &str, quantity: i64, zip: &str) -> Value {
-    json!({"event_id": format!("ev-{id}"), "source": "oms", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
-           "data": {"order_id": id, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": quantity}],
-                    "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
-                    "ship_to": {"name": "Ada Lovelace", "line1": "1 Market St", "city": "Newark", "region": "NJ",
-                                "postal_code": zip, "country": "US"}}})
-}
+use crate::support::{Harness, Receiver, ada_order, base_config, eventually};
 
 /// A server whose release workflow runs in `autonomy`, releasing to a WMS stand-in.
 async fn flow(autonomy: Autonomy, policies: Vec<engine::governance::Policy>) -> (Harness, Receiver) {
-    let wms = Receiver::start().await;
-    let base = wms.base.clone();
-    let h = Harness::start(move |dir| {
-        let mut config = base_config(dir);
-        for (id, lat, lon) in [("DC-EAST", 40.73, -74.17), ("DC-WEST", 39.53, -119.81)] {
-            let node = config.nodes.get_mut(&model::NodeId::parse(id).unwrap()).unwrap();
-            node.lat = Some(lat);
-            node.lon = Some(lon);
-        }
-        let mut wms_conn = connection(model::tenant::ConnectionKind::Wms, Some("s"), &["DC-EAST", "DC-WEST"]);
-        wms_conn.base_url = Some(base);
-        config.connections.insert(model::ConnectionId::parse("wms").unwrap(), wms_conn);
+    crate::support::release_flow(move |config| {
         config.governance.autonomy.insert(Workflow::Release, autonomy);
         config.governance.policies = policies;
-        config
     })
-    .await;
-    h.stock("SKU-1", "DC-EAST", 100).await;
-    h.stock("SKU-1", "DC-WEST", 3).await;
-    (h, wms)
+    .await
 }
 
 /// Posts the scripted orders and waits until the pipeline proposed an action for each.
@@ -45,11 +22,11 @@ async fn run_orders(h: &Harness) -> Vec<Value> {
     // A small standard order near the east DC, and a next-day one too large
     // for either node alone (it must split, and next day across the country
     // is a promise the carrier may miss: the pipeline is less sure of it).
-    let mut rush = order("SO-2", 102, "94103");
+    let mut rush = ada_order("SO-2", 102, "94103");
     rush["data"]["service_level"] = json!("next_day");
     rush["data"]["ship_to"]["city"] = json!("San Francisco");
     rush["data"]["ship_to"]["region"] = json!("CA");
-    let events = json!({"events": [order("SO-1", 2, "07102"), rush]});
+    let events = json!({"events": [ada_order("SO-1", 2, "07102"), rush]});
     assert_eq!(h.post("/v1/events", events).await.0, 200);
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {

@@ -320,3 +320,36 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// A canonical `order.created` for `quantity` of SKU-1, from Ada Lovelace, shipping to `zip`.
+pub fn ada_order(id: &str, quantity: i64, zip: &str) -> Value {
+    serde_json::json!({"event_id": format!("ev-{id}"), "source": "oms", "occurred_at": "2026-05-15T10:00:00Z", "type": "order.created",
+           "data": {"order_id": id, "payment_state": "paid", "lines": [{"sku": "SKU-1", "quantity": quantity}],
+                    "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
+                    "ship_to": {"name": "Ada Lovelace", "line1": "1 Market St", "city": "Newark", "region": "NJ",
+                                "postal_code": zip, "country": "US"}}})
+}
+
+/// A server releasing to a WMS stand-in that serves DC-EAST (Newark, 100 of
+/// SKU-1) and DC-WEST (Reno, 3 of SKU-1); `governance` sets autonomy and policies.
+pub async fn release_flow(governance: impl FnOnce(&mut Config)) -> (Harness, Receiver) {
+    let wms = Receiver::start().await;
+    let base = wms.base.clone();
+    let h = Harness::start(move |dir| {
+        let mut config = base_config(dir);
+        for (id, lat, lon) in [("DC-EAST", 40.73, -74.17), ("DC-WEST", 39.53, -119.81)] {
+            let node = config.nodes.get_mut(&NodeId::parse(id).unwrap()).unwrap();
+            node.lat = Some(lat);
+            node.lon = Some(lon);
+        }
+        let mut wms_conn = connection(ConnectionKind::Wms, Some("s"), &["DC-EAST", "DC-WEST"]);
+        wms_conn.base_url = Some(base);
+        config.connections.insert(model::ConnectionId::parse("wms").unwrap(), wms_conn);
+        governance(&mut config);
+        config
+    })
+    .await;
+    h.stock("SKU-1", "DC-EAST", 100).await;
+    h.stock("SKU-1", "DC-WEST", 3).await;
+    (h, wms)
+}
