@@ -4,6 +4,7 @@
 //! account `Acme Corp` and 48213 — a number no order has — is not an order.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The entities a question may name, with the aliases each is known by.
 #[derive(Debug, Clone, Default)]
@@ -15,13 +16,13 @@ pub struct Lexicon {
     /// Tracking numbers, upper case without spaces.
     pub tracking: BTreeSet<String>,
     /// SKUs, upper case.
-    pub skus: BTreeSet<String>,
+    pub skus: Arc<BTreeSet<String>>,
     /// (canonical name, folded aliases): customers and B2B accounts.
-    pub customers: Vec<(String, Vec<String>)>,
+    pub customers: Arc<Vec<(String, Vec<String>)>>,
     /// (canonical place, folded aliases).
-    pub places: Vec<(String, Vec<String>)>,
+    pub places: Arc<Vec<(String, Vec<String>)>>,
     /// (node id, folded aliases that name it as a warehouse).
-    pub nodes: Vec<(String, Vec<String>)>,
+    pub nodes: Arc<Vec<(String, Vec<String>)>>,
 }
 
 /// Legal-form words that may follow or be left off a company name.
@@ -57,23 +58,24 @@ impl Lexicon {
         }
         aliases.sort();
         aliases.dedup();
-        match self.customers.iter_mut().find(|(n, _)| n == name) {
+        let customers = Arc::make_mut(&mut self.customers);
+        match customers.iter_mut().find(|(n, _)| n == name) {
             Some((_, list)) => list.extend(aliases),
-            None => self.customers.push((name.to_owned(), aliases)),
+            None => customers.push((name.to_owned(), aliases)),
         }
     }
 
     pub fn add_place(&mut self, name: &str, aliases: &[&str]) {
         let mut list = vec![crate::text::fold(name)];
         list.extend(aliases.iter().map(|a| crate::text::fold(a)));
-        self.places.push((name.to_owned(), list));
+        Arc::make_mut(&mut self.places).push((name.to_owned(), list));
     }
 
     /// A node and the words that name it as a warehouse ("east", "newark dc").
     pub fn add_node(&mut self, id: &str, aliases: &[&str]) {
         let mut list = vec![crate::text::fold(id)];
         list.extend(aliases.iter().map(|a| crate::text::fold(a)));
-        self.nodes.push((id.to_owned(), list));
+        Arc::make_mut(&mut self.nodes).push((id.to_owned(), list));
     }
 
     /// The dataset the labelled question set (`tests/questions.jsonl`) is
@@ -85,9 +87,11 @@ impl Lexicon {
             tracking: ["1Z12345E0205271688", "1Z999AA10123456784", "123456789012", "9400111899223197428490"]
                 .map(str::to_owned)
                 .into(),
-            skus: ["SKU-123", "SKU-1", "SKU-2", "TSHIRT-BLK-M", "MUG-WHT-12OZ", "HOODIE-GRY-L"]
-                .map(str::to_owned)
-                .into(),
+            skus: Arc::new(
+                ["SKU-123", "SKU-1", "SKU-2", "TSHIRT-BLK-M", "MUG-WHT-12OZ", "HOODIE-GRY-L"]
+                    .map(str::to_owned)
+                    .into(),
+            ),
             ..Lexicon::default()
         };
         lexicon.add_customer("Ada Lovelace", Some("ada@example.com"));

@@ -476,7 +476,7 @@ fn skus(toks: &[Token], lexicon: &Lexicon) -> Vec<String> {
 fn customer(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
     let words: Vec<&str> = toks.iter().map(|t| t.text.trim_end_matches("'s")).collect();
     let mut best: Option<(usize, &String)> = None;
-    for (name, aliases) in &lexicon.customers {
+    for (name, aliases) in lexicon.customers.iter() {
         for alias in aliases {
             let alias_words: Vec<&str> = alias.split_whitespace().collect();
             let exact = contains_words(text, alias);
@@ -496,7 +496,7 @@ fn customer(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
 /// A place (a destination), by name or alias, with typos.
 fn place(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
     let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
-    for (name, aliases) in &lexicon.places {
+    for (name, aliases) in lexicon.places.iter() {
         for alias in aliases {
             let alias_words: Vec<&str> = alias.split_whitespace().collect();
             let fuzzy = words
@@ -520,7 +520,7 @@ fn place(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
 /// only in a stock question (`bare`); elsewhere "Reno" is a place.
 fn node(text: &str, lexicon: &Lexicon, bare: bool) -> Option<String> {
     let mut best: Option<(usize, &String)> = None;
-    for (id, aliases) in &lexicon.nodes {
+    for (id, aliases) in lexicon.nodes.iter() {
         for alias in aliases {
             let single = !alias.contains(' ') && !alias.contains('-');
             if single && !bare {

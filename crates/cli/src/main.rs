@@ -1,5 +1,6 @@
 //! The `crossdock` binary.
 
+mod ask;
 mod audit;
 mod bench;
 mod bench_connectors;
@@ -74,6 +75,8 @@ enum Command {
         #[command(subcommand)]
         command: audit::Command,
     },
+    /// Ask the copilot of a running server a question in plain words.
+    Ask(ask::Args),
     /// Measure performance; prints JSON.
     Bench {
         #[command(subcommand)]
@@ -93,6 +96,7 @@ fn main() -> anyhow::Result<()> {
             | Command::Train { .. }
             | Command::Import(_)
             | Command::Audit { .. }
+            | Command::Ask(_)
     );
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -111,6 +115,7 @@ fn main() -> anyhow::Result<()> {
         Command::Edi { command } => edi::run(command),
         Command::Replay(args) => runtime.block_on(replay::run(args)),
         Command::Keys { command } => runtime.block_on(keys::run(command)),
+        Command::Ask(args) => runtime.block_on(ask::run(args)),
         Command::Train { command } => runtime.block_on(train::run(command)),
         Command::Import(args) => runtime.block_on(import::run(args)),
         Command::Audit { command } => {

@@ -12,6 +12,7 @@ pub mod carrier;
 mod error;
 pub mod governance;
 pub mod release;
+pub mod returns;
 pub mod risk;
 pub mod sourcing;
 pub mod triage;

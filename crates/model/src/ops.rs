@@ -105,6 +105,27 @@ pub struct WarehouseException {
     pub message: Option<String>,
 }
 
+impl WarehouseException {
+    /// What an exception code means and what happens next, in words a
+    /// service rep can repeat to a customer; `None` for a code crossdock does
+    /// not know (it is shown as sent).
+    pub fn meaning(code: &str) -> Option<&'static str> {
+        Some(match code.trim().to_ascii_uppercase().as_str() {
+            "SCAN_FAILURE" => "a package label could not be scanned; the warehouse relabels it before it ships",
+            "WEIGHT_DISCREPANCY" => "the package weighs differently from what its contents should; it is re-checked before it ships",
+            "MISSED_PICKUP" => "the carrier did not collect the package at the scheduled pickup; it goes out with the next one",
+            "ORDER_HOLD" => "the order is on hold and will not be picked until the hold is released",
+            "SHORT_PICK" => "the warehouse could not find enough units to pick; the order waits for stock or ships short",
+            "DAMAGED" => "goods were found damaged in the warehouse; they are replaced before the order ships",
+            "ADDRESS_INVALID" => "the carrier cannot deliver to the address as written; it must be corrected",
+            "CARRIER_DELAY" => "the carrier reports a delay in transit",
+            "DELIVERY_EXCEPTION" => "the carrier could not deliver the package and will try again or return it",
+            "LOST" => "the carrier has lost track of the package; a claim or a replacement is needed",
+            _ => return None,
+        })
+    }
+}
+
 /// One reason behind a decision, in plain words, with its weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Factor {

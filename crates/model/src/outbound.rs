@@ -23,10 +23,11 @@ pub enum Message {
     Fulfillment(Fulfillment),
     TicketNote(TicketNote),
     Ticket(Ticket),
+    Refund(Refund),
 }
 
 /// Every outbox `kind`, in the order of [`Message`]'s variants.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "inventory.atp_changed",
     "wms.wave",
     "wms.hold",
@@ -34,6 +35,7 @@ pub const KINDS: [&str; 7] = [
     "storefront.fulfillment",
     "helpdesk.note",
     "helpdesk.ticket",
+    "order.refund",
 ];
 
 impl Message {
@@ -47,6 +49,7 @@ impl Message {
             Message::Fulfillment(_) => KINDS[4],
             Message::TicketNote(_) => KINDS[5],
             Message::Ticket(_) => KINDS[6],
+            Message::Refund(_) => KINDS[7],
         }
     }
 
@@ -63,6 +66,7 @@ impl Message {
             "storefront.fulfillment" => Message::Fulfillment(typed(payload)?),
             "helpdesk.note" => Message::TicketNote(typed(payload)?),
             "helpdesk.ticket" => Message::Ticket(typed(payload)?),
+            "order.refund" => Message::Refund(typed(payload)?),
             other => {
                 return Err(crate::Error::new(
                     "unknown_outbound_kind",
@@ -153,6 +157,24 @@ pub struct ExpectedReturn {
     pub zone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_by: Option<jiff::civil::Date>,
+}
+
+/// Refund a received return: to the system that owns payments (an OMS or
+/// ERP), in crossdock's shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refund {
+    pub rma: String,
+    pub order_id: OrderId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storefront_order_id: Option<String>,
+    pub lines: Vec<LineQty>,
+    /// To the original payment method.
+    pub amount: crate::Money,
+    /// Paid as store credit instead (final-sale items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_credit: Option<crate::Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Tell the storefront an order (or part of it) shipped.

@@ -467,6 +467,64 @@ pub struct Config {
     pub governance: GovernanceConfig,
     #[serde(default)]
     pub auth: AuthConfig,
+    #[serde(default)]
+    pub service_desk: ServiceDeskConfig,
+}
+
+/// `[service_desk]`: proactive alerts, returns and the copilot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDeskConfig {
+    /// Who exception and late-delivery alerts are written for: `rep` (a
+    /// private note on the order's helpdesk ticket, or a new ticket) or
+    /// `customer` (a public reply on the ticket, which the helpdesk e-mails).
+    #[serde(default)]
+    pub alert_audience: AlertAudience,
+    /// Alerts proposed per tenant per hour at most; beyond it they wait for
+    /// the next hour (counted in `crossdock_alerts_deferred_total`).
+    #[serde(default = "default_alerts_per_hour")]
+    pub alerts_per_hour: u32,
+    /// Alert when an order is predicted to miss its promised date.
+    #[serde(default = "default_true")]
+    pub late_alerts: bool,
+    /// A folder of Markdown policy and SOP documents the copilot quotes.
+    #[serde(default)]
+    pub policies: Option<PathBuf>,
+    /// The return policy `POST /v1/returns` decides against.
+    #[serde(default)]
+    pub returns: engine::returns::ReturnPolicy,
+    /// An OpenAI-compatible chat endpoint for the copilot (optional).
+    #[serde(default)]
+    pub llm: Option<assistant::llm::LlmConfig>,
+}
+
+impl Default for ServiceDeskConfig {
+    fn default() -> Self {
+        ServiceDeskConfig {
+            alert_audience: AlertAudience::default(),
+            alerts_per_hour: default_alerts_per_hour(),
+            late_alerts: true,
+            policies: None,
+            returns: engine::returns::ReturnPolicy::default(),
+            llm: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertAudience {
+    #[default]
+    Rep,
+    Customer,
+}
+
+fn default_alerts_per_hour() -> u32 {
+    200
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// `[auth]`: credentials besides API keys and the bootstrap admin key.

@@ -2,6 +2,8 @@
 //! health, metrics, the OpenAPI document and the dashboard.
 
 mod access;
+mod alerts;
+mod ask;
 mod audit;
 pub mod auth;
 pub mod config;
@@ -20,8 +22,10 @@ mod plan;
 mod proposals;
 mod reconcile;
 mod release;
+mod returns;
 mod reviews;
 mod routes;
+mod tracking;
 mod training;
 mod webhooks;
 
@@ -51,6 +55,14 @@ pub struct App {
     pub gateway: Arc<gateway::Gateway>,
     /// Credentials verified recently.
     pub(crate) access: Arc<access::Access>,
+    /// Transit times learned from deliveries: the pipeline updates it, ETAs read it.
+    pub transit: Arc<parking_lot::RwLock<engine::carrier::TransitModel>>,
+    /// What the copilot resolves names against, per tenant.
+    pub(crate) vocabularies: Arc<ask::vocab::Vocabularies>,
+    /// The policy and SOP documents the copilot quotes (`[service_desk] policies`).
+    pub(crate) policies: Option<Arc<assistant::retrieval::Library>>,
+    /// The copilot's model endpoint (`[service_desk.llm]`), if configured.
+    pub(crate) llm: Option<Arc<assistant::llm::LlmClient>>,
 }
 
 impl App {
@@ -86,6 +98,19 @@ impl App {
         let access = access::Access::new(&config).map_err(store::Error::Invalid)?;
         let store = store::Store::open(options)?;
         let gateway = gateway::Gateway::load(&store)?;
+        let transit = pipeline::saved_transit(&store);
+        let policies = match &config.service_desk.policies {
+            None => None,
+            Some(dir) => Some(Arc::new(
+                assistant::retrieval::Library::load(dir).map_err(|e| store::Error::Invalid(format!("service_desk.policies: {e}")))?,
+            )),
+        };
+        let llm = match &config.service_desk.llm {
+            None => None,
+            Some(llm) => Some(Arc::new(
+                assistant::llm::LlmClient::new(llm.clone()).map_err(|e| store::Error::Invalid(format!("service_desk.{e}")))?,
+            )),
+        };
         let seed = (jiff::Timestamp::now().as_second() % 900_000_000) as u32 + 1;
         Ok(App {
             config: Arc::new(config),
@@ -95,6 +120,10 @@ impl App {
             risk_model: Arc::new(risk_model),
             gateway: Arc::new(gateway),
             access: Arc::new(access),
+            transit: Arc::new(parking_lot::RwLock::new(transit)),
+            vocabularies: Arc::default(),
+            policies,
+            llm,
         })
     }
 

@@ -58,23 +58,33 @@ pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
 struct Learner {
     transit: engine::carrier::TransitModel,
     changed: bool,
+    /// The hourly budget of proactive alerts per tenant.
+    alerts: crate::alerts::Limiter,
 }
 
 const TRANSIT_MODEL: &str = "carrier.transit";
 
+/// The transit model as last saved, or the priors.
+pub(crate) fn saved_transit(store: &store::Store) -> engine::carrier::TransitModel {
+    let saved = store.model_state(TRANSIT_MODEL).ok().flatten();
+    saved
+        .and_then(|json| match serde_json::from_str(&json) {
+            Ok(model) => Some(model),
+            Err(e) => {
+                tracing::warn!(error = %e, "Saved transit model unreadable; starting from the priors.");
+                None
+            }
+        })
+        .unwrap_or_default()
+}
+
 impl Learner {
     fn load(app: &App) -> Learner {
-        let saved = app.store.model_state(TRANSIT_MODEL).ok().flatten();
-        let transit = saved
-            .and_then(|json| match serde_json::from_str(&json) {
-                Ok(model) => Some(model),
-                Err(e) => {
-                    tracing::warn!(error = %e, "Saved transit model unreadable; starting from the priors.");
-                    None
-                }
-            })
-            .unwrap_or_default();
-        Learner { transit, changed: false }
+        Learner {
+            transit: app.transit.read().clone(),
+            changed: false,
+            alerts: crate::alerts::Limiter::default(),
+        }
     }
 
     /// Each delivered package of `order`: its business days in transit.
@@ -97,10 +107,12 @@ impl Learner {
         }
     }
 
-    fn take_state(&mut self) -> Vec<(String, String)> {
+    /// The model to save with this round, if it changed; ETAs see it from now on.
+    fn take_state(&mut self, app: &App) -> Vec<(String, String)> {
         if !std::mem::take(&mut self.changed) {
             return Vec::new();
         }
+        *app.transit.write() = self.transit.clone();
         serde_json::to_string(&self.transit)
             .map(|json| vec![(TRANSIT_MODEL.to_owned(), json)])
             .unwrap_or_default()
@@ -117,7 +129,7 @@ fn node_tz(app: &App, node: &model::NodeId) -> jiff::tz::TimeZone {
 }
 
 /// A node's location as an address (coordinates and the tenant's country).
-fn node_address(app: &App, node: &model::NodeId) -> Option<model::order::Address> {
+pub(crate) fn node_address(app: &App, node: &model::NodeId) -> Option<model::order::Address> {
     let config = app.config.nodes.get(node)?;
     let country = app.config.tenants.get(&config.tenant).map(|t| t.country.clone());
     Some(model::order::Address {
@@ -149,6 +161,24 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
     let mut actions = Vec::new();
     for event in &pending {
         let Ok(tenant) = TenantId::parse(&event.tenant) else { continue };
+        if matches!(event.kind.as_str(), "exception.raised" | "shipment.tracking") {
+            let store = app.store.clone();
+            let (t, subject) = (tenant.clone(), event.subject.clone());
+            let history = tokio::task::spawn_blocking(move || store.order_history(&t, &subject))
+                .await
+                .map_err(|e| store::Error::Io(e.to_string()))??;
+            if let Some((order, history)) = history {
+                actions.extend(crate::alerts::for_event(
+                    app,
+                    &mut learner.alerts,
+                    &tenant,
+                    &order,
+                    &history,
+                    event.seq,
+                ));
+            }
+            continue;
+        }
         let store = app.store.clone();
         let (t, subject) = (tenant.clone(), event.subject.clone());
         let order = tokio::task::spawn_blocking(move || store.order(&t, &subject))
@@ -191,7 +221,7 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
         actions.extend(crate::proposals::for_order(app, &tenant, &order, event.seq, &made));
         decisions.extend(made);
     }
-    let models = learner.take_state();
+    let models = learner.take_state(app);
     app.store.record_round(decisions, Some(next), models, outcomes, actions).await?;
     Ok(Some(next))
 }

@@ -24,7 +24,7 @@ pub fn wms_connection<'a>(app: &'a App, tenant: &TenantId, node: &NodeId) -> Opt
         .map(|(id, _)| id.as_str())
 }
 
-fn helpdesk_connection<'a>(app: &'a App, tenant: &TenantId) -> Option<&'a str> {
+pub(crate) fn helpdesk_connection<'a>(app: &'a App, tenant: &TenantId) -> Option<&'a str> {
     app.config
         .connections
         .iter()

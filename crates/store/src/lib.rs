@@ -16,6 +16,7 @@ mod error;
 mod keys;
 mod outbox;
 mod read;
+mod returns;
 mod schema;
 mod snapshot;
 mod state;
@@ -37,6 +38,7 @@ pub use decisions::{DecisionRecord, NewDecision, Outcome, PendingOrderEvent};
 pub use error::Error;
 pub use keys::ApiKey;
 pub use outbox::{NewMessage, OutboxMessage, QueueDepth, ReplayFilter, Settlement};
+pub use returns::{NewReturn, ReturnRecord};
 pub use schema::FORMAT_VERSION;
 pub use state::{Counters, CustomerSummary, ItemFlags};
 
@@ -105,6 +107,30 @@ pub struct Receipt {
     pub outcomes: Vec<EventOutcome>,
     /// True when this answer is the stored answer to an earlier request with the same idempotency key.
     pub idempotent_replay: bool,
+}
+
+/// A name read by [`Store::vocabulary`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VocabularyEntry {
+    Order {
+        name: Option<String>,
+        email: Option<String>,
+        account: Option<String>,
+        city: Option<String>,
+    },
+    Sku(String),
+}
+
+/// One event as the log holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoggedEvent {
+    pub seq: u64,
+    pub occurred_at: Timestamp,
+    /// The connection or system that sent it, and its id there.
+    pub source: String,
+    pub event_id: String,
+    #[serde(flatten)]
+    pub body: model::event::EventBody,
 }
 
 /// Filters of `GET /v1/orders`.
@@ -418,6 +444,22 @@ impl Store {
         self.write(move |step| keys::create(step.tx, step.audit, &key, step.received)).await
     }
 
+    /// Records a return authorisation with its audit entry and its expected-return action.
+    pub async fn create_return(&self, new: NewReturn) -> Result<ReturnRecord, Error> {
+        self.write(move |step| returns::create(step.tx, step.audit, &new, step.received))
+            .await
+    }
+
+    /// A return by its RMA number.
+    pub fn return_by_rma(&self, tenant: &TenantId, rma: &str) -> Result<Option<ReturnRecord>, Error> {
+        self.inner.readers.with(|conn| returns::get(conn, tenant.as_str(), rma))
+    }
+
+    /// Every return of an order, oldest first.
+    pub fn returns_for_order(&self, tenant: &TenantId, order_id: &str) -> Result<Vec<ReturnRecord>, Error> {
+        self.inner.readers.with(|conn| returns::for_order(conn, tenant.as_str(), order_id))
+    }
+
     /// Revokes a key (audited); `None` when there is no such key.
     pub async fn revoke_api_key(&self, id: String, by: String) -> Result<Option<ApiKey>, Error> {
         self.write(move |step| keys::revoke(step.tx, step.audit, &id, &by, step.received))
@@ -562,6 +604,12 @@ impl Store {
     /// The order a reference names (crossdock's id or any alias), folded from its events.
     pub fn order(&self, tenant: &TenantId, reference: &str) -> Result<Option<Order>, Error> {
         read::order(self, tenant, reference)
+    }
+
+    /// The order a reference names with the events that made it (see
+    /// [`LoggedEvent`]), for timelines and tracking.
+    pub fn order_history(&self, tenant: &TenantId, reference: &str) -> Result<Option<(Order, Vec<LoggedEvent>)>, Error> {
+        read::order_history(self, tenant, reference)
     }
 
     pub fn orders(&self, tenant: &TenantId, query: &OrderQuery, cursor: Option<&str>, limit: usize) -> Result<Page<Order>, Error> {
@@ -815,6 +863,37 @@ impl Store {
     /// Makes matching dead letters pending again; returns the ids replayed.
     pub async fn replay(&self, filter: ReplayFilter) -> Result<Vec<u64>, Error> {
         self.ask(|reply| Job::Replay { filter, reply }).await
+    }
+
+    /// What questions may name, from the events after `after` (newest first,
+    /// at most `limit`): customers, accounts, ship-to cities, SKUs. Returns
+    /// the names and the last sequence number read, so a caller keeps its
+    /// vocabulary current by reading only what is new.
+    pub fn vocabulary(&self, tenant: &TenantId, after: u64, limit: usize) -> Result<(Vec<VocabularyEntry>, u64), Error> {
+        self.inner.readers.with(|conn| {
+            let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT kind, subject, json_extract(data, '$.customer.name'), json_extract(data, '$.customer.email'),
+                        json_extract(data, '$.customer.account'), json_extract(data, '$.ship_to.city')
+                 FROM events WHERE seq > ?1 AND seq <= ?2 AND tenant = ?3
+                   AND kind IN ('order.created', 'order.updated', 'item.upserted', 'inventory.snapshot', 'inventory.adjusted')
+                 ORDER BY seq DESC LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![after as i64, last, tenant.as_str(), limit as i64], |r| {
+                let kind: String = r.get(0)?;
+                Ok(if kind.starts_with("order.") {
+                    VocabularyEntry::Order {
+                        name: r.get(2)?,
+                        email: r.get(3)?,
+                        account: r.get(4)?,
+                        city: r.get(5)?,
+                    }
+                } else {
+                    VocabularyEntry::Sku(r.get(1)?)
+                })
+            })?;
+            Ok((rows.collect::<Result<Vec<_>, _>>()?, last.max(after as i64) as u64))
+        })
     }
 
     /// Number of events in the log (a count on disk, not the projection).

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use rusqlite::{Connection, params};
 
 use crate::state::{Key, Slot};
-use crate::{Error, OrderQuery, Page, Store, from_micros, schema};
+use crate::{Error, LoggedEvent, OrderQuery, Page, Store, from_micros, schema};
 
 /// Reader connections, opened on demand and reused.
 pub(crate) struct Pool {
@@ -48,27 +48,69 @@ impl Pool {
 
 /// Folds an order's events, in log order, into its current state.
 fn fold(conn: &Connection, tenant: &TenantId, id: &str) -> Result<Option<Order>, Error> {
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, kind, occurred_at, data FROM events WHERE tenant = ?1 AND subject = ?2 ORDER BY seq")?;
-    let mut rows = stmt.query(params![tenant.as_str(), id])?;
+    fold_events(conn, tenant, id, |_| {})
+}
+
+/// [`fold`], handing each event of the subject to `seen` as it goes.
+fn fold_events(conn: &Connection, tenant: &TenantId, id: &str, mut seen: impl FnMut(LoggedEvent)) -> Result<Option<Order>, Error> {
     let mut order: Option<Order> = None;
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let kind: String = row.get(1)?;
-        let at = from_micros(row.get(2)?);
-        let data: String = row.get(3)?;
-        let kind = EventKind::parse(&kind).ok_or_else(|| Error::Corrupt(format!("event {seq} has unknown kind `{kind}`")))?;
-        let body = EventBody::from_parts(kind, &data).map_err(|e| Error::Corrupt(format!("event {seq}: {e}")))?;
-        match (&mut order, &body) {
-            (Some(order), _) => order.apply(&body, at, seq as u64),
+    for event in subject_events(conn, tenant, id)? {
+        let (seq, at) = (event.seq, event.occurred_at);
+        match (&mut order, &event.body) {
+            (Some(order), body) => order.apply(body, at, seq),
             (None, EventBody::OrderCreated(data) | EventBody::OrderUpdated(data)) => {
                 let id = OrderId::parse(id).map_err(|e| Error::Corrupt(e.message))?;
-                order = Some(Order::new(id, tenant.clone(), data.clone(), at, seq as u64));
+                order = Some(Order::new(id, tenant.clone(), data.clone(), at, seq));
             }
             (None, _) => {}
         }
+        seen(event);
     }
     Ok(order)
+}
+
+/// Every event logged under one subject, in log order.
+fn subject_events(conn: &Connection, tenant: &TenantId, subject: &str) -> Result<Vec<LoggedEvent>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, kind, occurred_at, data, source, event_id FROM events WHERE tenant = ?1 AND subject = ?2 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query(params![tenant.as_str(), subject])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let kind: String = row.get(1)?;
+        let data: String = row.get(3)?;
+        let kind = EventKind::parse(&kind).ok_or_else(|| Error::Corrupt(format!("event {seq} has unknown kind `{kind}`")))?;
+        let body = EventBody::from_parts(kind, &data).map_err(|e| Error::Corrupt(format!("event {seq}: {e}")))?;
+        out.push(LoggedEvent {
+            seq: seq as u64,
+            occurred_at: from_micros(row.get(2)?),
+            source: row.get(4)?,
+            event_id: row.get(5)?,
+            body,
+        });
+    }
+    Ok(out)
+}
+
+/// An order with every event that made it, including carrier scans that
+/// arrived for its tracking numbers before the shipment was known, in the
+/// order they happened.
+pub(crate) fn order_history(store: &Store, tenant: &TenantId, reference: &str) -> Result<Option<(Order, Vec<LoggedEvent>)>, Error> {
+    let Some(order) = order(store, tenant, reference)? else {
+        return Ok(None);
+    };
+    store.inner.readers.with(|conn| {
+        let mut events = Vec::new();
+        let Some(order) = fold_events(conn, tenant, order.id.as_str(), |e| events.push(e))? else {
+            return Ok(None);
+        };
+        for shipment in &order.shipments {
+            events.extend(subject_events(conn, tenant, &format!("tracking:{}", shipment.tracking_number))?);
+        }
+        events.sort_by_key(|e| (e.occurred_at, e.seq));
+        Ok(Some((order, events)))
+    })
 }
 
 /// Whether the order answers to `reference` (guards against hash collisions).

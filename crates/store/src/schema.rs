@@ -7,7 +7,7 @@ use crate::Error;
 /// Version of the data-directory format this build reads and writes.
 /// Bump it with every migration; older directories are migrated forward,
 /// newer ones are refused with a clear error.
-pub const FORMAT_VERSION: i64 = 7;
+pub const FORMAT_VERSION: i64 = 8;
 
 /// `MIGRATIONS[i]` takes a directory from format `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -217,6 +217,22 @@ CREATE TABLE autonomy (
     updated_by TEXT    NOT NULL,
     PRIMARY KEY (tenant, workflow)
 ) WITHOUT ROWID;
+"#,
+    r#"
+-- Return authorisations: the request, the decision on it, and its status.
+CREATE TABLE returns (
+    id          INTEGER PRIMARY KEY,
+    rma         TEXT    NOT NULL UNIQUE,
+    tenant      TEXT    NOT NULL,
+    order_id    TEXT    NOT NULL,
+    status      TEXT    NOT NULL,  -- authorized, in_review, received, refunded, rejected
+    detail      TEXT    NOT NULL,  -- JSON: request, decision, label facts
+    action_id   INTEGER,           -- the expected return sent to the WMS
+    created_at  INTEGER NOT NULL,
+    created_by  TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX returns_order ON returns (tenant, order_id, id);
 "#,
 ];
 

@@ -14,6 +14,8 @@
 //!   and picks the cheapest service whose P(on time) reaches the target — or,
 //!   if none does, the likeliest — with the label request, every alternative,
 //!   an explanation and a confidence.
+//! - [`eta`]: the expected delivery day of a parcel with its interval, from
+//!   the same learned distribution and the carrier's pickup day.
 //! - [`evaluate`]: a seeded delivery simulator whose true transit times differ
 //!   from the advertised ones, comparing the learned policy with "always
 //!   cheapest" and "always fastest"; `crossdock bench carrier` prints it.
@@ -21,6 +23,7 @@
 pub(crate) mod calendar;
 mod choose;
 mod defaults;
+mod eta;
 mod evaluate;
 mod explain;
 pub mod geo;
@@ -33,6 +36,7 @@ pub mod transit;
 
 pub use choose::{CarrierDecision, CarrierOption, Ineligible, LabelRequest, Origin, ShipmentRequest, choose, confidence};
 pub use defaults::example_tables;
+pub use eta::{DEFAULT_COVERAGE, Eta, eta, pickup_day};
 pub use evaluate::{Calibration, CarrierEvaluation, PolicyResult, evaluate};
 pub use explain::explain;
 pub use geo::{Lane, Zone, ZoneBasis, zone};

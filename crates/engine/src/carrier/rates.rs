@@ -458,4 +458,21 @@ impl RateTables {
     pub fn get(&self, carrier: &str, service: &str) -> Option<&RateTable> {
         self.tables.iter().find(|t| t.carrier == carrier && t.service == service)
     }
+
+    /// The table of a carrier service as a warehouse or carrier writes it:
+    /// case and separators ignored, the service by code (`GROUND`) or by
+    /// name with or without the carrier (`Ground`, `UPS Ground`).
+    pub fn find(&self, carrier: &str, service: &str) -> Option<&RateTable> {
+        let norm = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_uppercase()
+        };
+        let (carrier, service) = (norm(carrier), norm(service));
+        self.tables.iter().filter(|t| norm(&t.carrier) == carrier).find(|t| {
+            let name = norm(&t.name);
+            norm(&t.service) == service || name == service || name.strip_prefix(&carrier) == Some(service.as_str())
+        })
+    }
 }

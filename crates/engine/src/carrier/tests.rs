@@ -751,3 +751,15 @@ fn carrier_evaluation_seeds() {
         assert!(r.learned_meets_target, "seed {seed}: {r:#?}");
     }
 }
+
+#[test]
+fn a_service_is_found_by_code_or_name_whatever_the_spelling() {
+    let t = example_tables();
+    for (carrier, service) in [("UPS", "GROUND"), ("ups", "Ground"), ("UPS", "UPS Ground"), ("Ups", "ups_ground")] {
+        let found = t.find(carrier, service).unwrap_or_else(|| panic!("{carrier} {service}"));
+        assert_eq!((found.carrier.as_str(), found.service.as_str()), ("UPS", "GROUND"));
+    }
+    assert_eq!(t.find("FedEx", "Express Saver").map(|t| t.service.as_str()), Some("EXPRESS_SAVER"));
+    assert!(t.find("UPS", "Express Saver").is_none());
+    assert!(t.find("DHL", "GROUND").is_none());
+}

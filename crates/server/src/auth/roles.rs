@@ -86,6 +86,7 @@ impl Role {
     /// | `manage_keys`       |   ✓   |     |         |             |            |             |       |
     /// | `export_data`       |   ✓   |  ✓  |    ✓    |             |            |             |       |
     /// | `ask`               |   ✓   |  ✓  |    ✓    |      ✓      |     ✓      |             |   ✓   |
+    /// | `create_returns`    |   ✓   |  ✓  |         |      ✓      |     ✓      |             |       |
     ///
     /// Personal data (`read_pii`) goes only to roles that talk to the
     /// customer; machine and planning roles work on masked orders.
@@ -109,8 +110,11 @@ impl Role {
                     | ExportData
                     | Ask
             ),
-            Role::ServiceRep => matches!(permission, ReadOrders | ReadPii | ReadInventory | ReadDecisions | Reserve | Ask),
-            Role::B2bClient => matches!(permission, ReadOrders | ReadPii | ReadInventory | Ask),
+            Role::ServiceRep => matches!(
+                permission,
+                ReadOrders | ReadPii | ReadInventory | ReadDecisions | Reserve | Ask | CreateReturns
+            ),
+            Role::B2bClient => matches!(permission, ReadOrders | ReadPii | ReadInventory | Ask | CreateReturns),
             Role::Integration => matches!(permission, WriteEvents | Reserve | ReadOrders | ReadInventory | ReadOutbox),
             Role::Agent => matches!(permission, ReadOrders | ReadInventory | ReadDecisions | Plan | Ask),
         }
@@ -172,11 +176,13 @@ pub enum Permission {
     ExportData,
     /// Natural-language questions.
     Ask,
+    /// Start returns (RMAs) on orders in scope.
+    CreateReturns,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ReadOrders,
         Permission::ReadPii,
         Permission::ReadInventory,
@@ -199,6 +205,7 @@ impl Permission {
         Permission::ManageKeys,
         Permission::ExportData,
         Permission::Ask,
+        Permission::CreateReturns,
     ];
 
     /// The wire name (`"read_pii"`).
@@ -226,6 +233,7 @@ impl Permission {
             Permission::ManageKeys => "manage_keys",
             Permission::ExportData => "export_data",
             Permission::Ask => "ask",
+            Permission::CreateReturns => "create_returns",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::config::Secret;
 
 /// The intended matrix, written out independently of `Role::allows`.
 /// Columns: admin, ops, planner, service_rep, b2b_client, integration, agent.
-const EXPECTED: [(Permission, &str); 22] = [
+const EXPECTED: [(Permission, &str); 23] = [
     (Permission::ReadOrders, "Y Y Y Y Y Y Y"),
     (Permission::ReadPii, "Y Y - Y Y - -"),
     (Permission::ReadInventory, "Y Y Y Y Y Y Y"),
@@ -37,6 +37,7 @@ const EXPECTED: [(Permission, &str); 22] = [
     (Permission::ManageKeys, "Y - - - - - -"),
     (Permission::ExportData, "Y Y Y - - - -"),
     (Permission::Ask, "Y Y Y Y Y - Y"),
+    (Permission::CreateReturns, "Y Y - Y Y - -"),
 ];
 const COLUMNS: [Role; 7] = [
     Role::Admin,

@@ -11,4 +11,5 @@ mod plan;
 mod rbac;
 mod reconcile;
 mod reservations;
+mod service_desk;
 mod support;

@@ -264,6 +264,8 @@ fn leaked(call: &Call, body: &str) -> Vec<&'static str> {
 struct Fixtures {
     /// Acme Corp's, released to DC-EAST.
     acme_order: String,
+    /// A return on a delivered Acme Corp order (AC-3001).
+    acme_rma: String,
     /// Beta LLC's (acme), released to DC-WEST.
     beta_order: String,
     reservations: Vec<String>,
@@ -359,6 +361,32 @@ impl World {
             )
             .await;
         assert_eq!(status, 200, "{body}");
+
+        // A delivered Acme Corp order with a return on it, for the returns endpoints.
+        let now = jiff::Timestamp::now();
+        let ago = |hours: i64| (now - jiff::SignedDuration::from_hours(hours)).to_string();
+        let mut delivered = order("acme", "AC-3001", "Acme Corp", &ADA, "ACME-WIDGET");
+        delivered["occurred_at"] = json!(ago(96));
+        let (status, body) = h
+            .post(
+                "/v1/events",
+                json!({"events": [delivered,
+                    {"event_id": "shipped-AC-3001", "source": "wms", "tenant": "acme", "occurred_at": ago(72), "type": "order.shipped",
+                     "data": {"order_id": "AC-3001", "node": "DC-EAST", "tracking_number": "1ZACME3001", "carrier": "UPS", "service": "GROUND"}},
+                    {"event_id": "delivered-AC-3001", "source": "carrier", "tenant": "acme", "occurred_at": ago(24), "type": "order.delivered",
+                     "data": {"order_id": "AC-3001"}}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = h
+            .post(
+                "/v1/returns?tenant=acme",
+                json!({"order_id": "AC-3001", "lines": [{"sku": "ACME-WIDGET", "quantity": 1}], "reason": "damaged", "condition": "new"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let acme_rma = body["rma"].as_str().unwrap().to_owned();
+        assert_ne!(body["status"], "rejected", "{body}");
 
         // Reservations.
         let reserve = |tenant: &'static str, sku: &'static str| {
@@ -472,6 +500,7 @@ impl World {
 
         let fx = Fixtures {
             acme_order: "AC-1001".into(),
+            acme_rma,
             beta_order: "AC-1002".into(),
             reservations,
             globex_reservation,
@@ -606,6 +635,76 @@ fn endpoints() -> Vec<Endpoint> {
             ReadOrders,
             |f, _| Call::to(format!("/v1/orders/{}", f.acme_order)),
             |_| vec![Call::to("/v1/orders/GX-1001?tenant=globex"), Call::to("/v1/orders/GX-1001")],
+        ),
+        ep(
+            "GET",
+            "/v1/orders/{id}/tracking",
+            ReadOrders,
+            |f, _| Call::to(format!("/v1/orders/{}/tracking", f.acme_order)),
+            |_| {
+                vec![
+                    Call::to("/v1/orders/GX-1001/tracking?tenant=globex"),
+                    Call::to("/v1/orders/GX-1001/tracking"),
+                ]
+            },
+        ),
+        ep(
+            "GET",
+            "/v1/tracking",
+            ReadOrders,
+            |_, _| Call::to("/v1/tracking?po=NO-SUCH-PO"),
+            |_| vec![Call::to("/v1/tracking?tenant=globex&po=NO-SUCH-PO")],
+        ),
+        ep(
+            "GET",
+            "/v1/orders/{id}/packing-slip.pdf",
+            ReadOrders,
+            |f, _| Call::to(format!("/v1/orders/{}/packing-slip.pdf", f.acme_order)),
+            |_| {
+                vec![
+                    Call::to("/v1/orders/GX-1001/packing-slip.pdf?tenant=globex"),
+                    Call::to("/v1/orders/GX-1001/packing-slip.pdf"),
+                ]
+            },
+        ),
+        ep(
+            "POST",
+            "/v1/ask",
+            Ask,
+            |f, _| Call::with("/v1/ask", json!({"question": format!("where is order {}?", f.acme_order)})),
+            |_| vec![Call::with("/v1/ask?tenant=globex", json!({"question": "where is order GX-1001?"}))],
+        ),
+        ep(
+            "POST",
+            "/v1/returns",
+            CreateReturns,
+            // Released but never shipped: refused, recorded, and repeatable.
+            |f, _| {
+                Call::with(
+                    "/v1/returns",
+                    json!({"order_id": f.acme_order, "lines": [{"sku": "ACME-WIDGET", "quantity": 1}], "reason": "damaged"}),
+                )
+            },
+            |_| {
+                vec![
+                    Call::with("/v1/returns?tenant=globex", json!({"order_id": "GX-1001"})),
+                    Call::with("/v1/returns", json!({"order_id": "GX-1001"})),
+                ]
+            },
+        ),
+        ep(
+            "GET",
+            "/v1/returns/{rma}",
+            ReadOrders,
+            |f, _| Call::to(format!("/v1/returns/{}", f.acme_rma)),
+            |f| vec![Call::to(format!("/v1/returns/{}?tenant=globex", f.acme_rma))],
+        ),
+        ep(
+            "GET",
+            "/v1/returns/{rma}/label.pdf",
+            ReadOrders,
+            |f, _| Call::to(format!("/v1/returns/{}/label.pdf", f.acme_rma)),
+            |f| vec![Call::to(format!("/v1/returns/{}/label.pdf?tenant=globex", f.acme_rma))],
         ),
         ep(
             "GET",
