@@ -115,6 +115,15 @@ pub struct Library {
     unseen_idf: f64,
 }
 
+/// The example merchant's policy and SOP documents (`examples/policies`),
+/// built into the binary so the demo can write them where its server reads them.
+pub const EXAMPLE_DOCUMENTS: [(&str, &str); 4] = [
+    ("b2b.md", include_str!("../../../examples/policies/b2b.md")),
+    ("exceptions.md", include_str!("../../../examples/policies/exceptions.md")),
+    ("returns.md", include_str!("../../../examples/policies/returns.md")),
+    ("shipping.md", include_str!("../../../examples/policies/shipping.md")),
+];
+
 impl Library {
     /// Reads every `*.md` file of `dir` (not its subfolders), in file-name
     /// order. A missing folder, an unreadable or non-UTF-8 file, or a folder
@@ -154,6 +163,11 @@ impl Library {
             return Err(Error::NoDocuments { path: dir.to_owned() });
         }
         Ok(library)
+    }
+
+    /// The example merchant's documents ([`EXAMPLE_DOCUMENTS`]).
+    pub fn example() -> Library {
+        Library::from_documents(EXAMPLE_DOCUMENTS.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect())
     }
 
     /// Indexes documents given as (file name, markdown), in the order given.

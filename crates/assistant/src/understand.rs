@@ -445,7 +445,8 @@ fn order(toks: &[Token], lexicon: &Lexicon, po: Option<&str>) -> Option<String> 
             None => digits(word),
         };
         let Some(n) = n else { continue };
-        if Some(n.as_str()) == po {
+        // A PO or a known tracking number is not an order number.
+        if Some(n.as_str()) == po || lexicon.tracking.contains(&n) {
             continue;
         }
         let hashed = word.starts_with('#') || word.starts_with("order#");
@@ -475,7 +476,8 @@ fn skus(toks: &[Token], lexicon: &Lexicon) -> Vec<String> {
 /// A customer or account, by any alias, with typos in its words.
 fn customer(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
     let words: Vec<&str> = toks.iter().map(|t| t.text.trim_end_matches("'s")).collect();
-    let mut best: Option<(usize, &String)> = None;
+    // An exact alias beats a near one ("ada@…" is not "alan@…" misspelt), then the longer wins.
+    let mut best: Option<((bool, usize), &String)> = None;
     for (name, aliases) in lexicon.customers.iter() {
         for alias in aliases {
             let alias_words: Vec<&str> = alias.split_whitespace().collect();
@@ -485,8 +487,9 @@ fn customer(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
                     w.iter().zip(&alias_words).all(|(a, b)| close(a, b)) && alias_words.iter().map(|a| a.len()).sum::<usize>() >= 5
                 })
             };
-            if (exact || fuzzy()) && best.is_none_or(|(len, _)| alias.len() > len) {
-                best = Some((alias.len(), name));
+            let rank = (exact, alias.len());
+            if (exact || fuzzy()) && best.is_none_or(|(r, _)| rank > r) {
+                best = Some((rank, name));
             }
         }
     }

@@ -25,6 +25,7 @@ mod release;
 mod returns;
 mod reviews;
 mod routes;
+pub mod seed;
 mod tracking;
 mod training;
 mod webhooks;

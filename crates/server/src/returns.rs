@@ -45,6 +45,8 @@ pub struct ReturnBody {
 pub struct Started {
     pub record: store::ReturnRecord,
     pub decision: engine::returns::ReturnDecision,
+    /// The storefront's name for the order (`#1003`), when it has one.
+    pub order_name: Option<String>,
 }
 
 /// Decides and records a return for `who` (the API and the copilot share it).
@@ -150,7 +152,11 @@ pub async fn start(app: &App, who: &Principal, tenant: &TenantId, body: ReturnBo
         })
         .await?;
     metrics::counter!("crossdock_returns_total", "outcome" => decision.outcome.as_str()).increment(1);
-    Ok(Started { record, decision })
+    Ok(Started {
+        record,
+        decision,
+        order_name: order.data.external_ids.storefront_name.clone(),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

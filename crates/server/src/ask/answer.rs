@@ -43,7 +43,7 @@ pub async fn compose(app: &App, who: &Principal, tenant: &TenantId, question: &s
                 return match &s.customer {
                     Some(customer) => latest_for_customer(app, who, tenant, customer, u.intent).await,
                     None => Ok(Composed::plain(
-                        "Which order? Give its number (for example 1001), a tracking number or a PO number.",
+                        "Which order? Give its order number, a tracking number or a PO number.",
                         json!({}),
                     )),
                 };
@@ -91,7 +91,7 @@ pub async fn compose(app: &App, who: &Principal, tenant: &TenantId, question: &s
         Intent::StartReturn => start_return(app, who, tenant, s).await,
         Intent::Unknown => Ok(Composed::plain(
             "I can answer questions about orders, shipments, tracking numbers, POs, stock, returns and our policies — \
-             for example \"where is order 1001?\" or \"is SKU-123 available anywhere else?\".",
+             for example where an order is, whether a SKU is in stock elsewhere, or what our return window is.",
             json!({}),
         )),
     }
@@ -266,12 +266,15 @@ fn is_open(order: &Order) -> bool {
     )
 }
 
-fn period_window(app: &App, tenant: &TenantId, period: Option<&str>) -> Option<(Timestamp, Timestamp, String)> {
+fn period_window(app: &App, tenant: &TenantId, period: Option<&str>) -> Option<(Timestamp, Timestamp, String, Value)> {
     let period = period?;
     let tz = tenant_tz(app, tenant);
     let now = Timestamp::now().to_zoned(tz.clone());
     let (start, end) = assistant::period::window(period, &now)?;
-    Some((start, end, assistant::period::describe(period, start, end, &tz)))
+    let last = end.checked_sub(jiff::SignedDuration::from_micros(1)).unwrap_or(end);
+    let data = json!({"name": period, "words": period.replace('_', " "), "from": start, "to": end,
+                      "first_day": start.to_zoned(tz.clone()).date(), "last_day": last.to_zoned(tz.clone()).date()});
+    Some((start, end, assistant::period::describe(period, start, end, &tz), data))
 }
 
 fn tenant_tz(app: &App, tenant: &TenantId) -> jiff::tz::TimeZone {
@@ -318,7 +321,7 @@ async fn open_orders(
     let open: Vec<&Order> = orders
         .iter()
         .filter(|o| is_open(o))
-        .filter(|o| window.as_ref().is_none_or(|(s, e, _)| o.created_at >= *s && o.created_at < *e))
+        .filter(|o| window.as_ref().is_none_or(|(s, e, _, _)| o.created_at >= *s && o.created_at < *e))
         .collect();
     let when = window.as_ref().map(|w| format!(" placed {}", w.2)).unwrap_or_default();
     let text = match open.len() {
@@ -330,7 +333,7 @@ async fn open_orders(
     Ok(Composed {
         text,
         citations: open.iter().map(|o| format!("order:{}", o.id)).collect(),
-        data: json!({"customer": customer, "count": open.len(), "period": window.as_ref().map(|w| json!({"from": w.0, "to": w.1})),
+        data: json!({"customer": customer, "count": open.len(), "period": window.as_ref().map(|w| w.3.clone()),
                      "orders": open.iter().map(|o| order_row(o)).collect::<Vec<_>>()}),
     })
 }
@@ -369,7 +372,7 @@ async fn shipments(
             }
             if window
                 .as_ref()
-                .is_some_and(|(from, to, _)| s.shipped_at < *from || s.shipped_at >= *to)
+                .is_some_and(|(from, to, _, _)| s.shipped_at < *from || s.shipped_at >= *to)
             {
                 continue;
             }
@@ -416,7 +419,7 @@ async fn shipments(
         text,
         citations: seen.iter().map(|id| format!("order:{id}")).collect(),
         data: json!({"place": place, "node": node, "customer": customer, "count": rows.len(),
-                     "period": window.as_ref().map(|w| json!({"from": w.0, "to": w.1})), "orders": data_orders}),
+                     "period": window.as_ref().map(|w| w.3.clone()), "orders": data_orders}),
     })
 }
 
@@ -488,7 +491,7 @@ fn policy(app: &App, question: &str, topic: Option<&str>) -> Composed {
 async fn start_return(app: &App, who: &Principal, tenant: &TenantId, s: &assistant::Slots) -> Result<Composed, ApiError> {
     let Some(order) = &s.order else {
         return Ok(Composed::plain(
-            "Which order should the return be for? Give its number, the items and the reason (for example: start a return for order 1003, item damaged).",
+            "Which order should the return be for? Give its number, the items and the reason.",
             json!({}),
         ));
     };
@@ -511,27 +514,33 @@ async fn start_return(app: &App, who: &Principal, tenant: &TenantId, s: &assista
     let started = match crate::returns::start(app, who, tenant, body).await {
         Ok(started) => started,
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => return Ok(not_found("order", order)),
+        // Refused as asked (nothing left to return, a quantity too high, a
+        // role that may not start returns): said in the answer.
+        Err(e) if e.status.is_client_error() => {
+            return Ok(Composed::plain(
+                format!("No return was started for order {order}: {}", e.message),
+                json!({"order": order, "refused": {"code": e.code, "field": e.field, "message": e.message}}),
+            ));
+        }
         Err(e) => return Err(e),
     };
     let r = &started.record;
     let d = &started.decision;
+    let name = started.order_name.clone().unwrap_or_else(|| r.order_id.clone());
+    let label = format!("/v1/returns/{}/label.pdf", r.rma);
     let text = match d.outcome {
-        engine::returns::Outcome::Authorize => format!(
-            "Return {} is authorised for order {}. {} Label: /v1/returns/{}/label.pdf",
-            r.rma, r.order_id, d.explanation, r.rma
-        ),
+        engine::returns::Outcome::Authorize => format!("Return {} is authorised for order {name}. {} Label: {label}", r.rma, d.explanation),
         engine::returns::Outcome::Review => format!(
-            "Return {} for order {} is waiting for review: {} {}",
+            "Return {} for order {name} is waiting for review: {} {}",
             r.rma,
-            r.order_id,
             d.review_reasons.join("; "),
             d.explanation
         ),
-        engine::returns::Outcome::Refuse => format!("Order {} cannot be returned: {}", r.order_id, d.explanation),
+        engine::returns::Outcome::Refuse => format!("Order {name} cannot be returned: {}", d.explanation),
     };
     Ok(Composed {
         text,
         citations: vec![format!("order:{}", r.order_id), format!("return:{}", r.rma)],
-        data: json!({"return": {"rma": r.rma, "status": r.status, "order_id": r.order_id}, "decision": d}),
+        data: json!({"return": {"rma": r.rma, "status": r.status, "order_id": r.order_id, "order_name": name, "label": label}, "decision": d}),
     })
 }

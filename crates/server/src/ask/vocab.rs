@@ -78,7 +78,10 @@ impl Vocabularies {
                     if let Some(name) = name.filter(|n| !n.trim().is_empty())
                         && next.customers.len() < MAX_CUSTOMERS
                     {
-                        next.customers.entry(name.trim().to_owned()).or_insert(email);
+                        let known = next.customers.entry(name.trim().to_owned()).or_insert(None);
+                        if known.is_none() {
+                            *known = email.filter(|e| !e.trim().is_empty());
+                        }
                     }
                     if let Some(account) = account.filter(|a| !a.trim().is_empty()) {
                         next.accounts.insert(account.trim().to_owned());
@@ -127,10 +130,19 @@ fn node_aliases(id: &str, name: Option<&str>, region: Option<&str>) -> Vec<Strin
     }
     if let Some(name) = name {
         out.push(name.to_lowercase());
-        // "Newark DC" → "newark", "newark warehouse".
+        // "Newark DC" → "newark dc", "newark warehouse", and the bare city
+        // (which names the DC only in a stock question).
         if let Some(first) = name.split_whitespace().next() {
-            out.push(format!("{} dc", first.to_lowercase()));
-            out.push(format!("{} warehouse", first.to_lowercase()));
+            let city = first.to_lowercase();
+            out.push(format!("{city} dc"));
+            out.push(format!("{city} warehouse"));
+            out.push(city);
+        }
+    }
+    // Warehouse words of other languages ("Lager Ost").
+    for (en, de) in [("east", "ost"), ("west", "west"), ("north", "nord"), ("south", "sued")] {
+        if spaced.split_whitespace().any(|w| w == en) {
+            out.push(format!("lager {de}"));
         }
     }
     if let Some(region) = region {
@@ -175,13 +187,13 @@ pub fn for_question(app: &App, tenant: &TenantId, base: &Lexicon, question: &str
         .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
         .map(|w| w.trim_matches(|c| c == '-' || c == '#').to_owned())
         .collect();
-    // Tracking numbers are often typed with spaces: try runs of up to four words.
+    // Tracking numbers are often typed with spaces: try runs of up to eight words.
     let squeezed: Vec<String> = {
         let raw: Vec<&str> = question.split_whitespace().collect();
         let mut out = Vec::new();
         for start in 0..raw.len() {
             let mut joined = String::new();
-            for w in raw.iter().skip(start).take(4) {
+            for w in raw.iter().skip(start).take(8) {
                 joined.push_str(&w.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
                 if joined.len() >= 10 && joined.chars().any(|c| c.is_ascii_digit()) {
                     out.push(joined.to_uppercase());
@@ -193,7 +205,14 @@ pub fn for_question(app: &App, tenant: &TenantId, base: &Lexicon, question: &str
     for word in &words {
         let digits: String = word.chars().filter(char::is_ascii_digit).collect();
         if digits.len() == word.len() && !digits.is_empty() {
-            if app.store.order(tenant, &digits).ok().flatten().is_some() {
+            // An order number, not the tracking number of one of its packages.
+            if app
+                .store
+                .order(tenant, &digits)
+                .ok()
+                .flatten()
+                .is_some_and(|o| o.shipments.iter().all(|s| s.tracking_number != digits))
+            {
                 lexicon.orders.insert(digits.clone());
             }
             let query = store::OrderQuery {

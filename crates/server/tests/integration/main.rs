@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod connectors;
+mod copilot;
 mod decisions;
 mod governance;
 mod outbox;
