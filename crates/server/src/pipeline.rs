@@ -161,6 +161,19 @@ async fn round(app: &App, cursor: u64, learner: &mut Learner) -> Result<Option<u
     let mut actions = Vec::new();
     for event in &pending {
         let Ok(tenant) = TenantId::parse(&event.tenant) else { continue };
+        if event.kind == "return.received" {
+            let store = app.store.clone();
+            let (t, subject) = (tenant.clone(), event.subject.clone());
+            let history = tokio::task::spawn_blocking(move || store.order_history(&t, &subject))
+                .await
+                .map_err(|e| store::Error::Io(e.to_string()))??;
+            if let Some((order, history)) = history
+                && let Some(received) = history.iter().find(|e| e.seq == event.seq)
+            {
+                actions.extend(crate::returns::received(app, &tenant, &order, received).await?);
+            }
+            continue;
+        }
         if matches!(event.kind.as_str(), "exception.raised" | "shipment.tracking") {
             let store = app.store.clone();
             let (t, subject) = (tenant.clone(), event.subject.clone());

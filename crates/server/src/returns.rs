@@ -528,3 +528,149 @@ pub async fn packing_slip(
     let bytes = print::packing_slip(&slip).map_err(print_error)?;
     Ok(pdf(bytes, &format!("packing-slip-{}.pdf", order.id)))
 }
+
+/// When the WMS reports a return received (`return.received`): the units
+/// go where the return's disposition sends them — restock stays on hand,
+/// inspect and refurbish are put on hold at the node until they are
+/// checked, scrap leaves the stock — the return becomes `received`, and its
+/// refund is proposed to the system that owns payments (an OMS or ERP
+/// connection) as a governed action (workflow `returns`), once per RMA.
+pub async fn received(
+    app: &App,
+    tenant: &TenantId,
+    order: &Order,
+    event: &store::LoggedEvent,
+) -> Result<Vec<store::NewAction>, store::Error> {
+    let model::event::EventBody::ReturnReceived(got) = &event.body else {
+        return Ok(Vec::new());
+    };
+    let earlier = app.store.returns_for_order(tenant, order.id.as_str())?;
+    let record = match &got.rma {
+        Some(rma) => earlier.into_iter().find(|r| &r.rma == rma),
+        None => earlier
+            .into_iter()
+            .rev()
+            .find(|r| r.status == "authorized" || r.status == "in_review"),
+    };
+    let Some(record) = record else {
+        tracing::info!(order = %order.id, rma = ?got.rma, "A return arrived that crossdock did not authorise; its stock is back on hand as received.");
+        return Ok(Vec::new());
+    };
+    let node = got
+        .node
+        .clone()
+        .or_else(|| record.detail["node"].as_str().and_then(|n| NodeId::parse(n).ok()));
+    let decided: Vec<&serde_json::Value> = record.detail["decision"]["lines"].as_array().into_iter().flatten().collect();
+    let mut follow_up = Vec::new();
+    let mut refund = rust_decimal::Decimal::ZERO;
+    let mut credit = rust_decimal::Decimal::ZERO;
+    let mut lines = Vec::new();
+    for line in &got.lines {
+        let d = decided.iter().find(|l| l["sku"] == line.sku.as_str());
+        let disposition = d.and_then(|l| l["disposition"].as_str()).unwrap_or("inspect");
+        let zone = d.and_then(|l| l["zone"].as_str()).unwrap_or("-");
+        let units = line.quantity.units();
+        let per_unit = |field: &str| -> rust_decimal::Decimal {
+            let total: rust_decimal::Decimal = d.and_then(|l| l[field].as_str()).and_then(|v| v.parse().ok()).unwrap_or_default();
+            let decided_units = d.and_then(|l| l["quantity"].as_i64()).unwrap_or(0).max(1);
+            total / rust_decimal::Decimal::from(decided_units)
+        };
+        refund += per_unit("refund") * rust_decimal::Decimal::from(units);
+        credit += per_unit("store_credit") * rust_decimal::Decimal::from(units);
+        lines.push(line.clone());
+        let Some(node) = &node else { continue };
+        let reason = format!("{} {disposition} in {zone}", record.rma);
+        let body = match disposition {
+            "restock" => continue,
+            "scrap" => model::event::EventBody::InventoryAdjusted(model::event::InventoryAdjusted {
+                node: node.clone(),
+                sku: line.sku.clone(),
+                delta: Quantity::new(-units).unwrap_or(line.quantity),
+                unit: None,
+                reason: Some(reason),
+            }),
+            _ => model::event::EventBody::InventoryHeld(model::event::InventoryHeld {
+                node: node.clone(),
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+                reason: Some(reason),
+            }),
+        };
+        follow_up.push(model::Event {
+            event_id: format!("{}-{}-{disposition}", record.rma, line.sku),
+            source: "crossdock".into(),
+            tenant: Some(tenant.clone()),
+            occurred_at: event.occurred_at,
+            body,
+        });
+    }
+    if !follow_up.is_empty() {
+        app.store.append(follow_up, None).await?;
+    }
+    app.store
+        .set_return_status(
+            tenant.to_string(),
+            record.rma.clone(),
+            "received".into(),
+            "crossdock".into(),
+            json!({"seq": event.seq, "source": event.source, "event_id": event.event_id, "lines": got.lines, "condition": got.condition}),
+        )
+        .await?;
+    let currency = order.data.total.as_ref().map(|m| m.currency.clone()).or_else(|| {
+        order
+            .data
+            .lines
+            .iter()
+            .find_map(|l| l.unit_price.as_ref().map(|m| m.currency.clone()))
+    });
+    let Some(currency) = currency else {
+        return Ok(Vec::new());
+    };
+    let key = format!("{tenant}:order.refund:{}", record.rma);
+    let message = model::outbound::Refund {
+        rma: record.rma.clone(),
+        order_id: order.id.clone(),
+        storefront_order_id: order.data.external_ids.storefront_order_id.clone(),
+        lines,
+        amount: model::Money {
+            amount: refund,
+            currency: currency.clone(),
+        },
+        store_credit: (credit > rust_decimal::Decimal::ZERO).then(|| model::Money { amount: credit, currency }),
+        note: Some(format!("Return {} received", record.rma)),
+    };
+    let connection = app
+        .config
+        .connections
+        .iter()
+        .find(|(_, c)| {
+            c.tenant == *tenant
+                && matches!(c.kind(), model::tenant::ConnectionKind::Oms | model::tenant::ConnectionKind::Erp)
+                && c.base_url.is_some()
+        })
+        .map(|(id, _)| id.to_string());
+    let total = refund + credit;
+    let proposed = Proposed {
+        tenant: tenant.clone(),
+        workflow: Workflow::Returns,
+        kind: "order.refund",
+        subject: order.id.to_string(),
+        message: connection.map(|connection| store::NewMessage {
+            tenant: tenant.to_string(),
+            connection,
+            subject: order.id.to_string(),
+            message: Message::Refund(message),
+            idempotency_key: key.clone(),
+            not_before: None,
+        }),
+        idempotency_key: key,
+        decision: json!({"returns": {"rma": record.rma, "refund": refund, "store_credit": credit, "received": got.lines}}),
+        decision_seq: None,
+        confidence: 1.0,
+        cost_impact: 0.0,
+        amount: decimal_f64(total),
+        order_status: Some(order.status.as_str()),
+        local_tz: None,
+    };
+    Ok(vec![app.gateway.judge(app, proposed, None)])
+}

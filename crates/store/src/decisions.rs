@@ -181,7 +181,7 @@ pub(crate) fn cursor(conn: &Connection) -> Result<u64, Error> {
 pub(crate) fn pending(conn: &Connection, after: u64, limit: usize) -> Result<Vec<PendingOrderEvent>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, tenant, subject, kind FROM events WHERE seq > ?1 AND kind IN ('order.created', 'order.updated', 'order.delivered', 'order.cancelled', 'order.chargeback',
-                                                  'exception.raised', 'shipment.tracking')
+                                                  'exception.raised', 'shipment.tracking', 'return.received')
          ORDER BY seq LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after as i64, limit as i64], |r| {

@@ -450,6 +450,19 @@ impl Store {
             .await
     }
 
+    /// Moves a return to `status` (audited); `None` when there is no such return.
+    pub async fn set_return_status(
+        &self,
+        tenant: String,
+        rma: String,
+        status: String,
+        by: String,
+        event: serde_json::Value,
+    ) -> Result<Option<ReturnRecord>, Error> {
+        self.write(move |step| returns::set_status(step.tx, step.audit, &tenant, &rma, &status, &by, &event, step.received))
+            .await
+    }
+
     /// A return by its RMA number.
     pub fn return_by_rma(&self, tenant: &TenantId, rma: &str) -> Result<Option<ReturnRecord>, Error> {
         self.inner.readers.with(|conn| returns::get(conn, tenant.as_str(), rma))

@@ -93,6 +93,49 @@ pub(crate) fn create(tx: &Transaction<'_>, head: &mut Head, new: &NewReturn, at:
     get(tx, &new.tenant, &rma)?.ok_or_else(|| Error::Corrupt(format!("return {rma} vanished after insert")))
 }
 
+/// Moves a return to `status` (audited), recording what happened in its
+/// detail under `event`; `None` when there is no such return.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn set_status(
+    tx: &Transaction<'_>,
+    head: &mut Head,
+    tenant: &str,
+    rma: &str,
+    status: &str,
+    by: &str,
+    event: &serde_json::Value,
+    at: i64,
+) -> Result<Option<ReturnRecord>, Error> {
+    let Some(mut record) = get(tx, tenant, rma)? else {
+        return Ok(None);
+    };
+    if record.status == status {
+        return Ok(Some(record));
+    }
+    let history = record.detail["history"].as_array().cloned().unwrap_or_default();
+    let mut history = history;
+    history.push(serde_json::json!({"status": status, "at": from_micros(at), "by": by, "event": event}));
+    record.detail["history"] = serde_json::Value::Array(history);
+    tx.execute(
+        "UPDATE returns SET status = ?3, detail = ?4, updated_at = ?5 WHERE tenant = ?1 AND rma = ?2",
+        params![tenant, rma, status, record.detail.to_string(), at],
+    )?;
+    audit::append(
+        tx,
+        head,
+        &[NewAudit {
+            tenant: Some(tenant.to_owned()),
+            actor: by.to_owned(),
+            action: format!("return.{status}"),
+            subject: Some(format!("order:{}", record.order_id)),
+            detail: serde_json::json!({"rma": rma, "event": event}),
+            sources: vec![format!("order:{}", record.order_id)],
+        }],
+        at,
+    )?;
+    get(tx, tenant, rma)
+}
+
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReturnRecord> {
     let detail: String = r.get(4)?;
     Ok(ReturnRecord {

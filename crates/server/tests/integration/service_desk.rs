@@ -301,3 +301,102 @@ async fn a_model_answer_is_used_only_when_every_fact_in_it_is_in_the_data() {
     );
     assert!(a["answer"].as_str().unwrap().contains("1Z12345E0205271688"), "{a}");
 }
+
+#[tokio::test]
+async fn a_received_return_puts_stock_where_its_disposition_says_and_proposes_the_refund_once() {
+    let oms = Receiver::start().await;
+    let oms_base = oms.base.clone();
+    let h = Harness::start(move |dir| {
+        let mut config = base_config(dir);
+        let mut conn = connection(ConnectionKind::Oms, Some("s"), &[]);
+        conn.base_url = Some(oms_base);
+        config.connections.insert(model::ConnectionId::parse("oms").unwrap(), conn);
+        config.governance.autonomy.insert(
+            engine::governance::Workflow::Returns,
+            engine::governance::Autonomy {
+                mode: engine::governance::Mode::Auto,
+                min_confidence: 0.5,
+                max_cost: None,
+            },
+        );
+        config
+    })
+    .await;
+    h.stock("SKU-1", "DC-EAST", 10).await;
+    assert_eq!(h.post("/v1/events", shipped_order()).await.0, 200);
+    let delivered = json!({"events": [{"event_id": "d-1001", "source": "easypost", "occurred_at": at(10), "type": "order.delivered",
+        "data": {"order_id": "1001"}}]});
+    assert_eq!(h.post("/v1/events", delivered).await.0, 200);
+    let (status, r) = h
+        .post(
+            "/v1/returns",
+            json!({"order_id": "1001", "lines": [{"sku": "SKU-1", "quantity": 1}], "reason": "not_as_described", "condition": "opened"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(r["decision"]["lines"][0]["disposition"], "inspect", "{r}");
+    let rma = r["rma"].as_str().unwrap().to_owned();
+    let held_before = h.inventory("SKU-1").await["nodes"].to_string();
+    // The warehouse receives it (twice: the same event id is one event).
+    let got = json!({"events": [{"event_id": "rr-1", "source": "wms", "occurred_at": at(1), "type": "return.received",
+        "data": {"order_id": "1001", "rma": rma, "node": "DC-EAST", "lines": [{"sku": "SKU-1", "quantity": 1}], "condition": "opened"}}]});
+    assert_eq!(h.post("/v1/events", got.clone()).await.0, 200);
+    assert_eq!(h.post("/v1/events", got).await.0, 200);
+    eventually(Duration::from_secs(15), "the return is received", || async {
+        h.get(format!("/v1/returns/{rma}")).await.1["status"] == "received"
+    })
+    .await;
+    // Back on hand, but held for inspection: nothing more to promise.
+    let position = |inv: &Value| {
+        inv["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["node"] == "DC-EAST")
+            .cloned()
+            .unwrap()
+    };
+    let after = h.inventory("SKU-1").await;
+    assert_eq!(position(&after)["held"], 1, "before {held_before}, after {after}");
+    eventually(Duration::from_secs(15), "the refund reaches the OMS", || async {
+        !oms.applied().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refunds = oms.applied();
+    assert_eq!(refunds.len(), 1, "{:?}", refunds.iter().map(|a| &a.body).collect::<Vec<_>>());
+    let body = refunds[0].body.to_string();
+    assert!(body.contains(&rma) && body.contains("24"), "{body}");
+}
+
+#[tokio::test]
+async fn an_order_past_its_promise_alerts_once_as_late() {
+    let (h, desk) = desk().await;
+    let mut events = shipped_order();
+    let yesterday = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30))
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    events["events"][0]["data"]["promised_by"] = json!(yesterday.to_string());
+    // The scan arrives after the ticket, so the alert finds the ticket.
+    let scan = events["events"].as_array_mut().unwrap().pop().unwrap();
+    assert_eq!(h.post("/v1/events", events).await.0, 200);
+    let ticket = json!({"events": [{"event_id": "tk-9", "source": "zendesk", "occurred_at": at(22), "type": "ticket.created",
+        "data": {"ticket_id": "4020", "order_id": "1001"}}]});
+    assert_eq!(h.post("/v1/events", ticket).await.0, 200);
+    assert_eq!(h.post("/v1/events", json!({"events": [scan]})).await.0, 200);
+    let again = json!({"events": [{"event_id": "t-1001-b", "source": "easypost", "occurred_at": at(1), "type": "shipment.tracking",
+        "data": {"tracking_number": "1Z12345E0205271688", "status": "in_transit", "location": "Brooklyn, NY"}}]});
+    assert_eq!(h.post("/v1/events", again).await.0, 200);
+    eventually(Duration::from_secs(15), "a late alert reaches the helpdesk", || async {
+        !desk.applied().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let notes = desk.applied();
+    assert_eq!(notes.len(), 1, "{:?}", notes.iter().map(|n| &n.body).collect::<Vec<_>>());
+    assert_eq!(notes[0].path, "/api/v2/tickets/4020.json");
+    let text = notes[0].body["ticket"]["comment"]["body"].as_str().unwrap().to_owned();
+    assert!(text.contains("miss its promised date") && text.contains("running late"), "{text}");
+    let (_, t) = h.get("/v1/orders/1001/tracking").await;
+    assert_eq!(t["late"], true, "{t}");
+}
