@@ -616,12 +616,12 @@ pub async fn received(
             json!({"seq": event.seq, "source": event.source, "event_id": event.event_id, "lines": got.lines, "condition": got.condition}),
         )
         .await?;
-    let currency = order.data.total.as_ref().map(|m| m.currency.clone()).or_else(|| {
+    let currency = order.data.total.as_ref().map(|m| m.currency).or_else(|| {
         order
             .data
             .lines
             .iter()
-            .find_map(|l| l.unit_price.as_ref().map(|m| m.currency.clone()))
+            .find_map(|l| l.unit_price.as_ref().map(|m| m.currency))
     });
     let Some(currency) = currency else {
         return Ok(Vec::new());
@@ -634,7 +634,7 @@ pub async fn received(
         lines,
         amount: model::Money {
             amount: refund,
-            currency: currency.clone(),
+            currency,
         },
         store_credit: (credit > rust_decimal::Decimal::ZERO).then(|| model::Money { amount: credit, currency }),
         note: Some(format!("Return {} received", record.rma)),
