@@ -616,13 +616,12 @@ pub async fn received(
             json!({"seq": event.seq, "source": event.source, "event_id": event.event_id, "lines": got.lines, "condition": got.condition}),
         )
         .await?;
-    let currency = order.data.total.as_ref().map(|m| m.currency).or_else(|| {
-        order
-            .data
-            .lines
-            .iter()
-            .find_map(|l| l.unit_price.as_ref().map(|m| m.currency))
-    });
+    let currency = order
+        .data
+        .total
+        .as_ref()
+        .map(|m| m.currency)
+        .or_else(|| order.data.lines.iter().find_map(|l| l.unit_price.as_ref().map(|m| m.currency)));
     let Some(currency) = currency else {
         return Ok(Vec::new());
     };
@@ -632,11 +631,8 @@ pub async fn received(
         order_id: order.id.clone(),
         storefront_order_id: order.data.external_ids.storefront_order_id.clone(),
         lines,
-        amount: model::Money {
-            amount: refund,
-            currency,
-        },
-        store_credit: (credit > rust_decimal::Decimal::ZERO).then(|| model::Money { amount: credit, currency }),
+        amount: model::Money { amount: refund, currency },
+        store_credit: (credit > rust_decimal::Decimal::ZERO).then_some(model::Money { amount: credit, currency }),
         note: Some(format!("Return {} received", record.rma)),
     };
     let connection = app
