@@ -328,6 +328,12 @@ struct SeedItem {
     final_sale: bool,
 }
 
+/// The SKUs of the seeded items (for configuration that names SKUs, such as
+/// a storefront's inventory item ids).
+pub fn skus() -> impl Iterator<Item = &'static str> {
+    ITEMS.iter().map(|i| i.sku)
+}
+
 const ITEMS: [SeedItem; 6] = [
     SeedItem {
         sku: "SKU-1",

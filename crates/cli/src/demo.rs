@@ -99,8 +99,15 @@ pub fn demo_config(
         for (i, node) in config.nodes.keys().enumerate() {
             sink.locations.insert(node.clone(), 655_441_491 + i as u64);
         }
-        for (i, item) in sim::catalog(sim).iter().enumerate() {
+        let catalog = sim::catalog(sim);
+        for (i, item) in catalog.iter().enumerate() {
             sink.inventory_items.insert(item.sku.clone(), 808_950_810 + i as u64);
+        }
+        // The service desk's seeded items are sold in the same store.
+        for (i, sku) in assistant::seed::skus().enumerate() {
+            if let Ok(sku) = model::Sku::parse(sku) {
+                sink.inventory_items.insert(sku, 808_960_810 + i as u64);
+            }
         }
         shop.connector = Connector::Shopify(sink);
         shop.base_url = Some(api.to_owned());
@@ -133,6 +140,14 @@ pub fn demo_config(
         ConnectionId::parse(&sim.erp_source)?,
         connection(ConnectionKind::Erp, &tenant, None, Vec::new()),
     );
+    // The service desk: the policy documents the copilot quotes, and alerts
+    // proposed for review (the helpdesk stand-in takes no API calls).
+    let policies = config.server.data_dir.join("policies");
+    std::fs::create_dir_all(&policies).with_context(|| format!("creating {}", policies.display()))?;
+    for (name, text) in assistant::retrieval::EXAMPLE_DOCUMENTS {
+        std::fs::write(policies.join(name), text).with_context(|| format!("writing {}", policies.join(name).display()))?;
+    }
+    config.service_desk.policies = Some(policies);
     config.validate()?;
     Ok(config)
 }
@@ -164,8 +179,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let sim_config = sim::SimConfig::demo(args.seed, args.orders);
     let (shop_api, shop_calls) = simulated_shop_api().await?;
     let config = demo_config(&sim_config, &admin_key, data_dir.clone(), args.listen, Some(&shop_api))?;
+    let tenant = TenantId::parse(&sim_config.tenant)?;
     let app = server::App::open(config).context("opening the demo data directory")?;
     let store = app.store.clone();
+    // The service desk's seeded orders #1001–#1060, so questions have answers from the start.
+    server::seed::load(&store, &tenant, jiff::Timestamp::now())
+        .await
+        .context("loading the service desk's seeded orders")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {} (is another crossdock running? use --listen 127.0.0.1:0)", args.listen))?;
@@ -177,6 +197,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!("  admin key   {admin_key}");
     println!("  data        {}", data_dir.display());
     println!("  try         curl -H 'Authorization: Bearer {admin_key}' http://{addr}/v1/orders?limit=5");
+    println!("  ask         crossdock ask \"where is order 1002?\" --url http://{addr} --key {admin_key}");
+    println!("  track       curl -H 'Authorization: Bearer {admin_key}' http://{addr}/v1/orders/1002/tracking");
     println!(
         "Simulating {} orders at {} deliveries/s (seed {}). Ctrl-C stops.",
         args.orders, args.rate, args.seed

@@ -119,7 +119,7 @@ impl Learner {
     }
 }
 
-fn node_tz(app: &App, node: &model::NodeId) -> jiff::tz::TimeZone {
+pub(crate) fn node_tz(app: &App, node: &model::NodeId) -> jiff::tz::TimeZone {
     app.config
         .nodes
         .get(node)

@@ -490,7 +490,8 @@ fn learned_eta(
         .transit
         .read()
         .estimate(&table.carrier, &table.service, &lane, table.nominal_days(lane.zone));
-    let eta = engine::carrier::eta(&estimate, ship_date, engine::carrier::DEFAULT_COVERAGE).ok()?;
+    let today = jiff::Timestamp::now().to_zoned(pipeline::node_tz(app, node)).date();
+    let eta = engine::carrier::eta_from(&estimate, ship_date, today, engine::carrier::DEFAULT_COVERAGE).ok()?;
     let p_on_time = order.data.promised_by.map(|p| estimate.p_on_time(p, ship_date));
     let observations = (estimate.lane_observations, estimate.zone_observations);
     Some((
@@ -661,7 +662,14 @@ fn summary(t: &Tracking, today: jiff::civil::Date) -> String {
             }
         };
         let whose = if e.basis == "carrier" { " (the carrier's estimate)" } else { "" };
-        out.push(format!("Expected delivery {}{whose}{range}.", day_words(e.likely, today)));
+        if e.coverage == Some(0.0) {
+            out.push(format!(
+                "It has taken longer than any delivery seen for this service; the earliest it can now arrive is {}.",
+                day_words(e.likely, today)
+            ));
+        } else {
+            out.push(format!("Expected delivery {}{whose}{range}.", day_words(e.likely, today)));
+        }
     }
     if t.late
         && let Some(promised) = t.promised_by

@@ -77,7 +77,7 @@ pub struct Delivery {
     pub headers: Vec<(String, String)>,
     /// The exact bytes to POST; signatures are computed over these.
     pub body: Vec<u8>,
-    /// One line for people watching the demo, e.g. `shopify orders/create #1001`.
+    /// One line for people watching the demo, e.g. `shopify orders/create #5001`.
     pub summary: String,
 }
 

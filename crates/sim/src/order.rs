@@ -18,9 +18,11 @@ const QUANTITIES: &[(i64, u32)] = &[(1, 70), (2, 22), (3, 8)];
 /// Mean units per order implied by the two tables above; sizes starting stock.
 pub(crate) const MEAN_UNITS_PER_ORDER: f64 = 1.75 * 1.38;
 
-/// Shopify numbers orders from here.
+/// Shopify numbers orders from here. The simulated store's numbering starts
+/// at #5001 (a shop may start anywhere), so the demo's traffic never shares
+/// a name with the service desk's seeded orders #1001–#1060.
 const FIRST_ORDER_ID: u64 = 5_500_000_000_001;
-const FIRST_ORDER_NUMBER: u64 = 1001;
+const FIRST_ORDER_NUMBER: u64 = 5001;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Line {
@@ -306,7 +308,7 @@ mod tests {
                 order.lines.iter().map(|l| l.price_cents * l.quantity).sum::<i64>()
             );
             assert_eq!(order.ship_to.is_deliverable(), intended.is_none());
-            assert_eq!(order.name, format!("#{}", 1001 + n));
+            assert_eq!(order.name, format!("#{}", FIRST_ORDER_NUMBER + n));
         }
     }
 }

@@ -84,6 +84,39 @@ pub fn eta(estimate: &TransitEstimate, ship_date: Date, coverage: f64) -> Result
     })
 }
 
+/// [`eta`] for a parcel still not delivered on `today`: the days already
+/// past are ruled out and the rest of the distribution renormalised, so an
+/// estimate never lies in the past. When the whole distribution has passed
+/// (the parcel is later than the model ever saw), the next business day is
+/// given with `coverage` 0 — the caller should say it is overdue.
+pub fn eta_from(estimate: &TransitEstimate, ship_date: Date, today: Date, coverage: f64) -> Result<Eta, Error> {
+    let start = calendar::day_number(ship_date);
+    let now = calendar::day_number(today);
+    // Business days in transit that would have delivered before today.
+    let elapsed = calendar::business_days_between(start, now);
+    let cut = usize::try_from(elapsed).unwrap_or(0).min(MAX_DAYS + 1);
+    if cut == 0 {
+        return eta(estimate, ship_date, coverage);
+    }
+    let left: f64 = estimate.probs.iter().skip(cut).sum();
+    if left <= 1e-9 {
+        let next = calendar::date_of(calendar::business_day_on_or_after(now), "today")?;
+        let mut e = eta(estimate, ship_date, coverage)?;
+        e.likely = next;
+        e.earliest = next;
+        e.latest = next;
+        e.coverage = 0.0;
+        e.p_by_likely = 0.0;
+        e.transit_days = u8::try_from(elapsed).unwrap_or(u8::MAX);
+        return Ok(e);
+    }
+    let mut conditioned = estimate.clone();
+    for (d, p) in conditioned.probs.iter_mut().enumerate() {
+        *p = if d < cut { 0.0 } else { *p / left };
+    }
+    eta(&conditioned, ship_date, coverage)
+}
+
 /// The day a parcel ready at `ready` (local wall-clock) is picked up: that
 /// day, or the next business day when ready on a weekend or after `cutoff`.
 pub fn pickup_day(ready: jiff::civil::DateTime, cutoff: Option<jiff::civil::Time>) -> Date {
@@ -140,6 +173,26 @@ mod tests {
             (date(2026, 11, 24), date(2026, 11, 24), date(2026, 11, 24))
         );
         assert!((eta.coverage - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_parcel_not_delivered_yet_is_never_expected_in_the_past() {
+        // Shipped Friday Nov 20; on Wednesday Nov 25 the 2-day outcome (Tuesday)
+        // is ruled out, today's still possible, and the interval narrows to
+        // today..Thursday with the remaining mass renormalised.
+        let e = estimate(&[(2, 0.15), (3, 0.6), (4, 0.2), (5, 0.05)]);
+        let late = eta_from(&e, date(2026, 11, 20), date(2026, 11, 25), 0.8).unwrap();
+        assert_eq!((late.earliest, late.likely), (date(2026, 11, 25), date(2026, 11, 25)));
+        assert_eq!(late.latest, date(2026, 11, 26), "{late:?}");
+        assert!((late.p_by_likely - 0.6 / 0.85).abs() < 1e-9, "{late:?}");
+        // Before any day has passed, nothing changes.
+        assert_eq!(
+            eta_from(&e, date(2026, 11, 20), date(2026, 11, 20), 0.8).unwrap(),
+            eta(&e, date(2026, 11, 20), 0.8).unwrap()
+        );
+        // Past every outcome the model knows: the next business day, coverage 0.
+        let overdue = eta_from(&e, date(2026, 11, 2), date(2026, 11, 28), 0.8).unwrap();
+        assert_eq!((overdue.likely, overdue.coverage), (date(2026, 11, 30), 0.0));
     }
 
     #[test]

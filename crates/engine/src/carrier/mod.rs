@@ -36,7 +36,7 @@ pub mod transit;
 
 pub use choose::{CarrierDecision, CarrierOption, Ineligible, LabelRequest, Origin, ShipmentRequest, choose, confidence};
 pub use defaults::example_tables;
-pub use eta::{DEFAULT_COVERAGE, Eta, eta, pickup_day};
+pub use eta::{DEFAULT_COVERAGE, Eta, eta, eta_from, pickup_day};
 pub use evaluate::{Calibration, CarrierEvaluation, PolicyResult, evaluate};
 pub use explain::explain;
 pub use geo::{Lane, Zone, ZoneBasis, zone};

@@ -530,12 +530,7 @@ async fn start_return(app: &App, who: &Principal, tenant: &TenantId, s: &assista
     let label = format!("/v1/returns/{}/label.pdf", r.rma);
     let text = match d.outcome {
         engine::returns::Outcome::Authorize => format!("Return {} is authorised for order {name}. {} Label: {label}", r.rma, d.explanation),
-        engine::returns::Outcome::Review => format!(
-            "Return {} for order {name} is waiting for review: {} {}",
-            r.rma,
-            d.review_reasons.join("; "),
-            d.explanation
-        ),
+        engine::returns::Outcome::Review => format!("Return {} for order {name} is waiting for review. {}", r.rma, d.explanation),
         engine::returns::Outcome::Refuse => format!("Order {name} cannot be returned: {}", d.explanation),
     };
     Ok(Composed {
