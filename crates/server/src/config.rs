@@ -672,6 +672,13 @@ impl Config {
         }
         engine::governance::validate_policies(&self.governance.policies)
             .map_err(|e| config_error(format!("governance.{}", e.field().unwrap_or("policies")), e.to_string()))?;
+        self.service_desk
+            .returns
+            .validate()
+            .map_err(|e| config_error(format!("service_desk.returns.{}", e.field().unwrap_or("")), e.to_string()))?;
+        if let Some(llm) = &self.service_desk.llm {
+            llm.validate().map_err(|e| config_error("service_desk.llm", e.to_string()))?;
+        }
         for (id, node) in &self.nodes {
             if !self.tenants.contains_key(&node.tenant) {
                 return Err(config_error(
@@ -810,7 +817,7 @@ mod tests {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../crossdock.example.toml")).unwrap();
         // The example names env: secrets; point them at files for the test.
         let secret = dir.path().join("secret");
-        std::fs::write(&secret, "an example secret of thirty-two bytes or more").unwrap();
+        std::fs::write(&secret, "an-example-secret-of-thirty-two-bytes-or-more").unwrap();
         let text = text
             .lines()
             .map(|l| match l.split_once("= \"env:") {
@@ -823,6 +830,18 @@ mod tests {
         config.validate().unwrap();
         assert!(!config.nodes.is_empty() && !config.connections.is_empty());
         assert!(config.auth.jwt.is_some() && !config.governance.policies.is_empty());
+        assert_eq!(config.service_desk.returns.tiers.get("vip"), Some(&30));
+        let policies = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(config.service_desk.policies.unwrap());
+        assert!(assistant::retrieval::Library::load(&policies).is_ok(), "{}", policies.display());
+        // The commented-out model endpoint is valid as written.
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let start = lines.iter().position(|l| l == "# [service_desk.llm]").expect("the llm example");
+        for line in lines.iter_mut().skip(start).take_while(|l| l.starts_with('#')) {
+            *line = line.trim_start_matches("# ").to_owned();
+        }
+        let with_llm = Config::parse(&lines.join("\n")).unwrap();
+        with_llm.validate().unwrap();
+        assert_eq!(with_llm.service_desk.llm.unwrap().model, "qwen2.5-7b-instruct");
     }
 
     #[test]
