@@ -741,8 +741,12 @@ mod tests {
             prop_assert_ne!(mask_name(&name), name.clone());
             prop_assert_ne!(mask_email(&email), email.clone());
             let (local, _) = email.split_once('@').unwrap();
+            // The masked local part keeps no more than the initial (the top-level
+            // domain is kept, and may spell the same letters: `gf@0.gf`).
             if local.chars().count() > 1 {
-                prop_assert!(!mask_email(&email).contains(local));
+                let masked = mask_email(&email);
+                let (masked_local, _) = masked.split_once('@').unwrap();
+                prop_assert!(!masked_local.contains(local));
             }
             for word in name.split(' ').filter(|w| w.chars().count() > 1) {
                 prop_assert!(!mask_name(&name).contains(word));

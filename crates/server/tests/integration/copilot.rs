@@ -121,3 +121,50 @@ async fn the_labelled_questions_are_understood_and_every_answer_is_grounded() {
         misses.join("\n")
     );
 }
+
+#[tokio::test]
+async fn a_b2b_client_sees_only_its_own_account_in_answers() {
+    let h = Harness::start(|dir| {
+        let mut config = base_config(dir);
+        config.nodes.clear();
+        server::seed::configure(&mut config, &acme());
+        config
+    })
+    .await;
+    server::seed::load(&h.store, &acme(), jiff::Timestamp::now()).await.unwrap();
+    let client = key(&h, json!({"role": "b2b_client", "tenants": ["acme"], "clients": ["Acme Corp"]})).await;
+    let ask = |question: &'static str| {
+        let (h, client) = (&h, client.clone());
+        async move {
+            let response = h
+                .client
+                .post(format!("{}/v1/ask", h.base))
+                .bearer_auth(&client)
+                .json(&json!({ "question": question }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    // Its own PO: answered.
+    let own = ask("what's the status of PO 12345?").await;
+    assert_eq!(own["intent"], "po_status", "{own}");
+    assert!(own["answer"].as_str().unwrap().contains("PO 12345"), "{own}");
+    assert!(own["data"].to_string().contains("Acme Corp"), "{own}");
+    // Globex's PO and Globex's open orders: not found, and nothing of Globex's in the data.
+    for question in [
+        "what's the status of PO 4500012345?",
+        "find all open orders for Globex Inc",
+        "where is order 1056?",
+    ] {
+        let other = ask(question).await;
+        let text = other.to_string();
+        assert!(!text.contains("DOCK-04") && !text.contains("Los Angeles"), "{question}: {text}");
+        assert!(
+            other["answer"].as_str().unwrap().contains("could not find") || other["data"]["count"] == 0,
+            "{question}: {other}"
+        );
+    }
+}

@@ -130,7 +130,7 @@ async fn where_is_my_order_gives_stage_scans_carrier_tracking_and_an_eta_interva
 
 #[tokio::test]
 async fn the_copilot_answers_from_the_data_and_audits_the_question() {
-    let (h, _desk) = desk().await;
+    let (h, desk) = desk().await;
     assert_eq!(h.post("/v1/events", shipped_order()).await.0, 200);
     let (status, a) = h.post("/v1/ask", json!({"question": "where is order 1001?"})).await;
     assert_eq!(status, 200, "{a}");
@@ -157,6 +157,24 @@ async fn the_copilot_answers_from_the_data_and_audits_the_question() {
         .await;
     assert_eq!(a["intent"], "policy_question", "{a}");
     assert!(a["citations"][0].as_str().unwrap().starts_with("policy:returns.md#L"), "{a}");
+    // With a ticket id, the answer goes to the ticket as a private note.
+    let (_, a) = h
+        .post("/v1/ask", json!({"question": "where is order 1001?", "ticket_id": "4016"}))
+        .await;
+    assert_eq!(a["note"]["status"], "executed", "{a}");
+    eventually(Duration::from_secs(15), "the note reaches the helpdesk", || async {
+        !desk.applied().is_empty()
+    })
+    .await;
+    let note = &desk.applied()[0];
+    assert_eq!(note.path, "/api/v2/tickets/4016.json");
+    assert_eq!(note.body["ticket"]["comment"]["public"], false);
+    assert!(
+        note.body["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("1Z12345E0205271688")
+    );
     // Bad input names the field.
     let (status, err) = h.post("/v1/ask", json!({"question": "x".repeat(1001)})).await;
     assert_eq!((status, err["field"].as_str()), (422, Some("question")), "{err}");
@@ -226,7 +244,30 @@ async fn a_return_gets_an_rma_a_disposition_and_a_label() {
         .unwrap();
     assert_eq!(label.status(), 200);
     assert_eq!(label.headers()["content-type"], "application/pdf");
-    assert!(label.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let pdf = label.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Rendered as a printer would, the QR code and the barcode read back as the RMA.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("label.pdf"), &pdf).unwrap();
+    let render = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "label.pdf", "page"])
+        .current_dir(dir.path())
+        .status()
+        .expect("pdftoppm (install poppler-utils: apt-get install -y poppler-utils zbar-tools)");
+    assert!(render.success());
+    let page = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "png"))
+        .expect("a rendered page");
+    let decoded = std::process::Command::new("zbarimg")
+        .arg("-q")
+        .arg(&page)
+        .output()
+        .expect("zbarimg (install zbar-tools: apt-get install -y zbar-tools)");
+    let symbols = String::from_utf8_lossy(&decoded.stdout);
+    assert!(symbols.contains(&format!("QR-Code:{rma}")), "{symbols}");
+    assert!(symbols.contains(&format!("CODE-128:{rma}")), "{symbols}");
     // More than what is left to return is refused, naming the line.
     let (status, err) = h
         .post(
