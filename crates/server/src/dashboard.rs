@@ -1,6 +1,6 @@
 //! The dashboard: one self-contained page (inline CSS and JS, no external
 //! assets) that works with the API key the user pastes in, kept in the
-//! browser's local storage. It shows `/v1/stats` and the review queue
+//! browser's local storage. It asks the copilot (`/v1/ask`), shows `/v1/stats` and the review queue
 //! (`/v1/reviews`), where a reviewer approves or rejects what waits, with a
 //! reason. The two parts fail apart: a key that may not read statistics can
 //! still review, and the other way round.
@@ -48,10 +48,17 @@ const TEMPLATE: &str = r#"<!doctype html>
  button.approve{background:#0a6b2d;color:#fff;border:1px solid #0a6b2d;border-radius:4px}
  button.reject{background:#fff;color:#b00020;border:1px solid #b00020;border-radius:4px}
  pre{background:#f3f5f8;padding:.5rem;overflow:auto;max-height:16rem;font-size:.8rem}
+ #ask-form{display:flex;gap:.5rem;max-width:48rem} #ask-question{flex:1;padding:.35rem}
+ #ask-answer{background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:.6rem .9rem;max-width:48rem}
+ #ask-answer:empty,#ask-sources:empty,#ask-error:empty{display:none}
 </style></head><body>
 <h1>crossdock</h1>
 <p><label>API key <input id="key" type="password" placeholder="paste the key crossdock demo printed"></label>
  <button id="save">Use key</button> <span id="error" class="error" role="alert"></span></p>
+<h2 id="ask-title">Ask</h2>
+<form id="ask-form"><input id="ask-question" aria-labelledby="ask-title" placeholder="where is order 1001? · is SKU-123 available anywhere else? · what is our return window?">
+ <button id="ask" type="submit">Ask</button></form>
+<p id="ask-answer" role="status"></p><p id="ask-sources" class="muted"></p><p id="ask-error" class="error" role="alert"></p>
 <div class="grid" id="totals"></div>
 <h2>Orders by status</h2><div class="grid" id="status"></div>
 <h2 id="reviews-title">Review queue</h2>
@@ -268,6 +275,21 @@ async function decide(li, item, approve){
   if(r.status === 409 || r.status === 404){ decided.add(String(item.id)); li.remove(); countText(); }
   else if(r.status === 422) reason.focus();
 }
+
+// The copilot: a question in plain words, answered from live data within this key's scope.
+$('ask-form').onsubmit = async ev => {
+  ev.preventDefault();
+  const question = $('ask-question').value.trim();
+  if(!question) return;
+  $('ask-error').textContent = ''; $('ask-sources').textContent = ''; $('ask-answer').textContent = '';
+  let r;
+  try { r = await call('POST', '/v1/ask', {question}); }
+  catch(e) { $('ask-error').textContent = 'The server did not answer (' + e.message + ').'; return; }
+  if(!r.ok){ $('ask-error').textContent = plain(r.status, r.body, 'ask questions'); return; }
+  $('ask-answer').textContent = r.body.answer;
+  const sources = r.body.citations || [];
+  $('ask-sources').textContent = sources.length ? 'Sources: ' + sources.join(', ') : '';
+};
 
 refresh(); refreshQueue();
 setInterval(refresh, 2000); setInterval(refreshQueue, 5000);

@@ -481,3 +481,59 @@ async fn a_reviewer_approves_and_rejects_releases_in_the_dashboard() {
     assert_eq!(applied.len(), 1, "exactly one wave went out: {applied:?}");
     assert_eq!(applied[0].body["orders"][0]["order_id"], first_subject.as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rep_asks_the_copilot_from_the_dashboard() {
+    let Some((chromium, chromedriver)) = browsers() else {
+        return;
+    };
+    let h = Harness::start(|dir| {
+        let mut config = crate::support::base_config(dir);
+        config.nodes.clear();
+        server::seed::configure(&mut config, &crate::support::acme());
+        config
+    })
+    .await;
+    server::seed::load(&h.store, &crate::support::acme(), jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let (_, rep) = key(&h, json!({"role": "service_rep", "tenants": ["acme"]})).await;
+    let (_, planner) = key(&h, json!({"role": "integration", "tenants": ["acme"]})).await;
+
+    let browser = Browser::start(chromium, chromedriver).await;
+    browser.goto(&format!("{}/", h.base)).await;
+    let use_key = |token: String| {
+        let browser = &browser;
+        async move {
+            let input = browser.find("#key").await;
+            input.clear().await;
+            input.type_text(&token).await;
+            browser.find("#save").await.click().await;
+        }
+    };
+    let ask = |question: &'static str| {
+        let browser = &browser;
+        async move {
+            let input = browser.find("#ask-question").await;
+            input.clear().await;
+            input.type_text(question).await;
+            browser.find("#ask").await.click().await;
+        }
+    };
+    use_key(rep).await;
+    ask("where is order 1045?").await;
+    let answer = browser
+        .text_when("#ask-answer[role=status]", "the copilot answers", |t| !t.is_empty())
+        .await;
+    assert!(answer.contains("#1045") && answer.contains("1Z12345E0205271688"), "{answer}");
+    let sources = browser.text_when("#ask-sources", "the sources are listed", |t| !t.is_empty()).await;
+    assert!(sources.starts_with("Sources:") && sources.contains("order:"), "{sources}");
+    // A role that may not ask is told so, in plain words, and the old answer goes.
+    use_key(planner).await;
+    ask("where is order 1045?").await;
+    let refused = browser
+        .text_when("#ask-error[role=alert]", "the integration key is refused", |t| !t.is_empty())
+        .await;
+    assert!(refused.contains("may not ask questions"), "{refused}");
+    assert!(browser.find("#ask-answer").await.text().await.is_empty());
+}
