@@ -164,7 +164,9 @@ pub struct Expected {
     pub coverage: Option<f64>,
     /// P(delivered by the promised date).
     pub p_on_time: Option<f64>,
-    /// `learned` (crossdock's transit model) or `carrier` (the carrier's estimate).
+    /// `learned` (crossdock's transit model, from deliveries seen), `advertised`
+    /// (the same model before any delivery in the zone: the service's
+    /// advertised days with their usual spread) or `carrier` (the carrier's estimate).
     pub basis: &'static str,
     pub carrier: Option<String>,
     pub service: Option<String>,
@@ -510,7 +512,9 @@ fn expected(eta: Eta, observations: (u32, u32), planned: &Planned, order: &Order
         latest: eta.latest,
         coverage: Some(round2(eta.coverage)),
         p_on_time: order.data.promised_by.map(|_| round2(eta.p_by_likely)),
-        basis: "learned",
+        // With no delivery seen in the lane's zone the distribution is the
+        // prior around the advertised days: say so.
+        basis: if observations == (0, 0) { "advertised" } else { "learned" },
         carrier: Some(planned.carrier.clone()),
         service: Some(planned.service.clone()),
         ship_date: Some(eta.ship_date),
@@ -661,7 +665,11 @@ fn summary(t: &Tracking, today: jiff::civil::Date) -> String {
                 None => String::new(),
             }
         };
-        let whose = if e.basis == "carrier" { " (the carrier's estimate)" } else { "" };
+        let whose = match e.basis {
+            "carrier" => " (the carrier's estimate)",
+            "advertised" => " (from the service's advertised transit time)",
+            _ => "",
+        };
         if e.coverage == Some(0.0) {
             out.push(format!(
                 "It has taken longer than any delivery seen for this service; the earliest it can now arrive is {}.",

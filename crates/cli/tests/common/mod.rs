@@ -11,12 +11,15 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Starts `crossdock serve --config CONFIG`; its log goes to `server.log`
+/// beside the config, so a failing test can show it.
 pub fn spawn_server(config: &Path) -> Child {
+    let log = std::fs::File::create(config.with_file_name("server.log")).unwrap();
     Command::new(BIN)
         .args(["serve", "--config"])
         .arg(config)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap()
 }
