@@ -478,8 +478,15 @@ fn customer(text: &str, toks: &[Token], lexicon: &Lexicon) -> Option<String> {
     let words: Vec<&str> = toks.iter().map(|t| t.text.trim_end_matches("'s")).collect();
     // An exact alias beats a near one ("ada@…" is not "alan@…" misspelt), then the longer wins.
     let mut best: Option<((bool, usize), &String)> = None;
+    // Both an exact and a near match start with the first letter of a word of
+    // the question: skip every other alias without looking further (a
+    // lexicon may hold tens of thousands of customers).
+    let initials: Vec<char> = words.iter().filter_map(|w| w.chars().next()).collect();
     for (name, aliases) in lexicon.customers.iter() {
         for alias in aliases {
+            if !alias.chars().next().is_some_and(|c| initials.contains(&c)) {
+                continue;
+            }
             let alias_words: Vec<&str> = alias.split_whitespace().collect();
             let exact = contains_words(text, alias);
             let fuzzy = || {

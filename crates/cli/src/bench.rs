@@ -138,6 +138,26 @@ pub enum Which {
         #[arg(long, default_value_t = 1_000_000)]
         audit_entries: usize,
     },
+    /// The copilot: every labelled question asked over HTTP on the seeded
+    /// service desk, latency per intent; answers whose intent differs from
+    /// the label counted, and with `--orders`, answers the extra orders changed.
+    Ask {
+        /// Times every question is asked.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+        /// Synthetic orders loaded on top of the seeded dataset before asking.
+        #[arg(long, default_value_t = 0)]
+        orders: usize,
+        /// Ask only the first N questions of each intent.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Working directory (default: a new temp dir, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Opens a data directory and reports start-up time and memory (used by `ingest`).
     #[command(hide = true)]
     Restore {
@@ -256,6 +276,13 @@ pub async fn run(which: Which) -> anyhow::Result<()> {
             clients,
             audit_entries,
         } => crate::bench_governance::run(actions, clients, audit_entries).await,
+        Which::Ask {
+            rounds,
+            clients,
+            orders,
+            limit,
+            dir,
+        } => crate::bench_ask::run(rounds, clients, orders, limit, dir).await,
         Which::Pipeline { rate, seconds, dir } => crate::bench_connectors::pipeline(rate, seconds, dir).await,
         Which::Risk => {
             let started = Instant::now();
@@ -378,7 +405,7 @@ fn order_event(n: usize) -> Event {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -977,7 +1004,7 @@ fn edi_throughput(orders: usize, rounds: usize) -> anyhow::Result<serde_json::Va
     }))
 }
 
-const BENCH_KEY: &str = "bench-admin-key";
+pub(crate) const BENCH_KEY: &str = "bench-admin-key";
 
 /// One tenant and the bench admin key, with the store in `dir`.
 pub(crate) fn bench_config(dir: &Path) -> server::Config {

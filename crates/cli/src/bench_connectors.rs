@@ -149,6 +149,18 @@ async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize, separa
             serde_json::from_slice(&child.stdout)?
         }
     };
+    // Decisions follow the log and yield to a burst of webhooks: how far
+    // behind they were when the senders stopped, and how long they took to catch up.
+    let behind = |store: &store::Store| -> anyhow::Result<u64> {
+        let last = store.stats()?.last_seq;
+        Ok(last.saturating_sub(store.pipeline_cursor()?))
+    };
+    let lag_at_end = behind(&store)?;
+    let catching_up = std::time::Instant::now();
+    while behind(&store)? > 0 && catching_up.elapsed() < Duration::from_secs(300) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let caught_up_after = catching_up.elapsed().as_secs_f64();
     running.stop().await?;
     let stored = store.event_count()?;
     // The simulated store redelivers some webhooks, as Shopify does.
@@ -163,6 +175,8 @@ async fn shopify_webhooks(dir: &Path, duration: Duration, clients: usize, separa
         "accepted_per_sec": accepted as f64 / sent.seconds,
         "distinct_webhooks": ids.len(),
         "events_stored": stored,
+        "decisions_behind_at_end": lag_at_end,
+        "decisions_caught_up_after_s": caught_up_after,
     });
     out.as_object_mut()
         .unwrap()

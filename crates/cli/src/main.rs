@@ -3,6 +3,7 @@
 mod ask;
 mod audit;
 mod bench;
+mod bench_ask;
 mod bench_connectors;
 mod bench_governance;
 mod demo;

@@ -24,9 +24,31 @@ use crate::plan::live_nodes;
 /// hold webhooks queued behind it for long.
 const BATCH: usize = 16;
 
+/// Writer jobs queued at which the pipeline lets ingest go first.
+const BUSY_BACKLOG: usize = 8;
+/// Under sustained ingest pressure the pipeline still gets this share of
+/// the time (it waits at most `1 / SHARE − 1` times as long as its last
+/// round took), so decisions lag a burst but keep moving in a flood.
+const SHARE: u32 = 10;
+/// The longest one wait, whatever the last round took.
+const MAX_DEFER: Duration = Duration::from_secs(2);
+
+/// Waits while requests queue for the writer (a burst of webhooks): an
+/// acknowledgement is what a sender waits for under its time budget, a
+/// decision can follow a moment later. Returns how long it waited.
+async fn yield_to_ingest(app: &App, last_round: Duration) -> Duration {
+    let started = Instant::now();
+    let limit = (last_round * (SHARE - 1)).clamp(Duration::from_millis(5), MAX_DEFER);
+    while app.store.writer_backlog() >= BUSY_BACKLOG && started.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    started.elapsed()
+}
+
 /// Runs until `stopped` turns true.
 pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
     let mut learner = Learner::load(&app);
+    let mut last_round = Duration::ZERO;
     let mut cursor = match app.store.pipeline_cursor() {
         Ok(c) => c,
         Err(e) => {
@@ -38,7 +60,14 @@ pub async fn run(app: App, mut stopped: watch::Receiver<bool>) {
         if *stopped.borrow() {
             break;
         }
-        match round(&app, cursor, &mut learner).await {
+        let deferred = yield_to_ingest(&app, last_round).await;
+        if deferred >= Duration::from_millis(2) {
+            metrics::counter!("crossdock_pipeline_deferred_milliseconds_total").increment(deferred.as_millis() as u64);
+        }
+        let started = Instant::now();
+        let outcome = round(&app, cursor, &mut learner).await;
+        last_round = started.elapsed();
+        match outcome {
             Ok(Some(next)) => {
                 cursor = next;
                 continue;

@@ -203,10 +203,14 @@ pub(crate) fn outcomes(
     after: u64,
     limit: usize,
 ) -> Result<Vec<(u64, Outcome)>, Error> {
-    let mut stmt = conn.prepare_cached(
+    // As in `list`: a subject gets a statement that can use its index.
+    let mut stmt = conn.prepare_cached(if subject.is_some() {
         "SELECT id, tenant, subject, seq, kind, detail, created_at FROM outcomes
-         WHERE tenant = ?1 AND (?2 IS NULL OR subject = ?2) AND (?3 IS NULL OR kind = ?3) AND id > ?4 ORDER BY id LIMIT ?5",
-    )?;
+         WHERE tenant = ?1 AND subject = ?2 AND (?3 IS NULL OR kind = ?3) AND id > ?4 ORDER BY id LIMIT ?5"
+    } else {
+        "SELECT id, tenant, subject, seq, kind, detail, created_at FROM outcomes
+         WHERE tenant = ?1 AND ?2 IS NULL AND (?3 IS NULL OR kind = ?3) AND id > ?4 ORDER BY id LIMIT ?5"
+    })?;
     let rows = stmt.query_map(params![tenant, subject, kind, after as i64, limit as i64], |r| {
         Ok((
             r.get::<_, i64>(0)? as u64,
@@ -263,11 +267,18 @@ pub(crate) fn list(
     after: u64,
     limit: usize,
 ) -> Result<Vec<DecisionRecord>, Error> {
-    let mut stmt = conn.prepare_cached(
+    // A subject is asked for with its own statement: `(?2 IS NULL OR …)`
+    // keeps SQLite off the (tenant, subject, id) index, and one order's
+    // decisions would be found by scanning all of the tenant's.
+    let mut stmt = conn.prepare_cached(if subject.is_some() {
         "SELECT id, tenant, kind, subject, seq, inputs_digest, inputs, output, confidence, explanation, alternatives, model, latency_us, created_at
-         FROM decisions WHERE tenant = ?1 AND (?2 IS NULL OR subject = ?2) AND (?3 IS NULL OR kind = ?3) AND id > ?4
-         ORDER BY id LIMIT ?5",
-    )?;
+         FROM decisions WHERE tenant = ?1 AND subject = ?2 AND (?3 IS NULL OR kind = ?3) AND id > ?4
+         ORDER BY id LIMIT ?5"
+    } else {
+        "SELECT id, tenant, kind, subject, seq, inputs_digest, inputs, output, confidence, explanation, alternatives, model, latency_us, created_at
+         FROM decisions WHERE tenant = ?1 AND (?3 IS NULL OR kind = ?3) AND id > ?4 AND ?2 IS NULL
+         ORDER BY id LIMIT ?5"
+    })?;
     let rows = stmt.query_map(params![tenant, subject, kind, after as i64, limit as i64], |r| {
         let parse = |i: usize| -> rusqlite::Result<serde_json::Value> {
             Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or(serde_json::Value::Null))

@@ -352,6 +352,12 @@ impl Store {
         self.inner.jobs.lock().clone().ok_or(Error::Closed)
     }
 
+    /// Jobs waiting for the writer (requests queued behind the group being
+    /// written): a measure of ingest pressure for background work to yield to.
+    pub fn writer_backlog(&self) -> usize {
+        self.inner.jobs.lock().as_ref().map_or(0, |tx| tx.max_capacity() - tx.capacity())
+    }
+
     /// Queues a job for the writer and waits for its answer (after the commit).
     async fn ask<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Job) -> Result<T, Error> {
         let (reply, answer) = oneshot::channel();
@@ -625,6 +631,20 @@ impl Store {
         read::order_history(self, tenant, reference)
     }
 
+    /// Orders with packages out to `city` (any case) and/or from `node`,
+    /// touched since `since`, newest first, at most `limit`: found in the
+    /// projection, not by reading orders.
+    pub fn shipped_orders(
+        &self,
+        tenant: &TenantId,
+        city: Option<&str>,
+        node: Option<&str>,
+        since: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Order>, Error> {
+        read::shipped_orders(self, tenant, city, node, since, limit)
+    }
+
     pub fn orders(&self, tenant: &TenantId, query: &OrderQuery, cursor: Option<&str>, limit: usize) -> Result<Page<Order>, Error> {
         read::orders(self, tenant, query, cursor, limit)
     }
@@ -885,10 +905,15 @@ impl Store {
     pub fn vocabulary(&self, tenant: &TenantId, after: u64, limit: usize) -> Result<(Vec<VocabularyEntry>, u64), Error> {
         self.inner.readers.with(|conn| {
             let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+            if last as u64 <= after {
+                return Ok((Vec::new(), after));
+            }
+            // `+tenant`: read the range of new events by seq, not every event
+            // of the tenant through the subject index.
             let mut stmt = conn.prepare_cached(
                 "SELECT kind, subject, json_extract(data, '$.customer.name'), json_extract(data, '$.customer.email'),
                         json_extract(data, '$.customer.account'), json_extract(data, '$.ship_to.city')
-                 FROM events WHERE seq > ?1 AND seq <= ?2 AND tenant = ?3
+                 FROM events WHERE seq > ?1 AND seq <= ?2 AND +tenant = ?3
                    AND kind IN ('order.created', 'order.updated', 'item.upserted', 'inventory.snapshot', 'inventory.adjusted')
                  ORDER BY seq DESC LIMIT ?4",
             )?;

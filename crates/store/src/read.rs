@@ -226,3 +226,35 @@ pub(crate) fn orders(
     })?;
     Ok(Page { items, next })
 }
+
+/// Orders with packages out to `city` and/or from `node`, touched since
+/// `since`, newest first (see `State::shipped_slots`), folded from the log.
+pub(crate) fn shipped_orders(
+    store: &Store,
+    tenant: &TenantId,
+    city: Option<&str>,
+    node: Option<&str>,
+    since: jiff::Timestamp,
+    limit: usize,
+) -> Result<Vec<Order>, Error> {
+    let ids: Vec<String> = {
+        let state = store.inner.state.read();
+        let Some(t) = state.tenant_lookup(tenant.as_str()) else {
+            return Ok(Vec::new());
+        };
+        state
+            .shipped_slots(t, city, node, since.as_microsecond(), limit)
+            .into_iter()
+            .map(|s| state.order_id(s).to_owned())
+            .collect()
+    };
+    store.inner.readers.with(|conn| {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(order) = fold(conn, tenant, id)? {
+                out.push(order);
+            }
+        }
+        Ok(out)
+    })
+}

@@ -68,6 +68,9 @@ pub(crate) struct OrderSlot {
     pub exceptions: u8,
     /// Node the order was released to (interned), or NONE.
     pub node: u32,
+    /// Ship-to city, lower-cased and interned, or NONE: shipments to a
+    /// place are found without reading every order.
+    pub city: u32,
     /// Unix microseconds of the first and the latest event.
     pub created_at: i64,
     pub updated_at: i64,
@@ -411,6 +414,40 @@ impl State {
         self.orders.len()
     }
 
+    /// Orders of `tenant` with at least one package out (shipped, partly
+    /// shipped, delivered or returned), touched since `since` (unix µs),
+    /// going to `city` (any case) and released to `node` when given; newest
+    /// first, at most `limit`. A scan of the compact slots: no disk.
+    pub(crate) fn shipped_slots(&self, tenant: u16, city: Option<&str>, node: Option<&str>, since: i64, limit: usize) -> Vec<Slot> {
+        let want = |value: Option<&str>, lower: bool| -> Option<Option<u32>> {
+            match value {
+                None => Some(None),
+                Some(v) => {
+                    let v = if lower { v.trim().to_lowercase() } else { v.trim().to_owned() };
+                    self.interned(&v).map(Some)
+                }
+            }
+        };
+        let (Some(city), Some(node)) = (want(city, true), want(node, false)) else {
+            return Vec::new();
+        };
+        (0..self.orders.len() as Slot)
+            .rev()
+            .filter(|s| {
+                let o = &self.orders[*s as usize];
+                o.tenant == tenant
+                    && o.updated_at >= since
+                    && matches!(
+                        o.status,
+                        OrderStatus::PartiallyShipped | OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Returned
+                    )
+                    && city.is_none_or(|c| o.city == c)
+                    && node.is_none_or(|n| o.node == n)
+            })
+            .take(limit)
+            .collect()
+    }
+
     pub(crate) fn knows_item(&self, tenant: u16, sku: &str) -> bool {
         self.interned(sku).is_some_and(|s| self.items.contains(&(tenant, s)))
     }
@@ -455,6 +492,7 @@ impl State {
             status: OrderStatus::Open,
             exceptions: 0,
             node: NONE,
+            city: NONE,
             created_at: at,
             updated_at: at,
             data_at: at,
@@ -529,6 +567,11 @@ impl State {
                     return;
                 }
                 self.orders[slot as usize].data_at = at;
+                let city = match data.ship_to.city.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+                    Some(c) => self.intern(&c.to_lowercase()),
+                    None => NONE,
+                };
+                self.orders[slot as usize].city = city;
                 self.orders[slot as usize].total_cents = data
                     .total
                     .as_ref()

@@ -17,6 +17,8 @@ use crate::tracking::{self, Tracking};
 const LIST_SCAN: usize = 2_000;
 /// Orders a list answer names at most.
 const LIST_SHOW: usize = 10;
+/// Orders with shipments to one place (or from one node) a shipments answer reads at most.
+const SHIPPED_SCAN: usize = 2_000;
 
 /// An answer before it is audited.
 pub struct Composed {
@@ -356,11 +358,35 @@ async fn shipments(
     period: Option<&str>,
 ) -> Result<Composed, ApiError> {
     let window = period_window(app, tenant, period);
-    // Shipments in the window may belong to orders placed a while before it.
-    let since = window
-        .as_ref()
-        .and_then(|w| w.0.checked_sub(jiff::SignedDuration::from_hours(24 * 45)).ok());
-    let orders = visible_orders(app, who, tenant, customer, since).await?;
+    let orders = if place.is_some() || node.is_some() {
+        // Found in the projection by city and node: an order shipped in the
+        // window was last touched in it or later, whenever it was placed.
+        let since = window.as_ref().map_or(Timestamp::UNIX_EPOCH, |w| w.0);
+        let (store, t) = (app.store.clone(), tenant.clone());
+        let (city, from) = (place.map(str::to_owned), node.map(str::to_owned));
+        let found = tokio::task::spawn_blocking(move || store.shipped_orders(&t, city.as_deref(), from.as_deref(), since, SHIPPED_SCAN))
+            .await
+            .map_err(|_| ApiError::internal())??;
+        found
+            .into_iter()
+            .filter(|o| who.sees_order(app, o))
+            .filter(|o| {
+                customer.is_none_or(|c| {
+                    [&o.data.customer.account, &o.data.customer.name]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| n.eq_ignore_ascii_case(c))
+                })
+            })
+            .map(|o| access::order_view(who, o))
+            .collect()
+    } else {
+        // Shipments in the window may belong to orders placed a while before it.
+        let since = window
+            .as_ref()
+            .and_then(|w| w.0.checked_sub(jiff::SignedDuration::from_hours(24 * 45)).ok());
+        visible_orders(app, who, tenant, customer, since).await?
+    };
     let mut rows = Vec::new();
     for o in &orders {
         if place.is_some_and(|p| !o.data.ship_to.city.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(p))) {

@@ -29,7 +29,8 @@ pub struct Vocabularies {
 
 /// One tenant's names and the lexicon built from them.
 pub struct Vocabulary {
-    last_seq: u64,
+    /// The last event read; moves on when new events name nothing new.
+    last_seq: std::sync::atomic::AtomicU64,
     customers: BTreeMap<String, Option<String>>,
     accounts: BTreeSet<String>,
     cities: BTreeSet<String>,
@@ -41,17 +42,18 @@ impl Vocabularies {
     /// The tenant's vocabulary as of now (reads only the events since the last call).
     pub fn current(&self, app: &App, tenant: &TenantId) -> Result<Arc<Vocabulary>, store::Error> {
         let known = self.tenants.lock().get(tenant).cloned();
-        let after = known.as_ref().map_or(0, |v| v.last_seq);
+        let after = known.as_ref().map_or(0, |v| v.last_seq.load(std::sync::atomic::Ordering::Relaxed));
         let limit = if known.is_some() { usize::MAX >> 1 } else { FIRST_READ };
         let (entries, last) = app.store.vocabulary(tenant, after, limit)?;
         if let Some(known) = &known
             && entries.is_empty()
         {
+            known.last_seq.fetch_max(last, std::sync::atomic::Ordering::Relaxed);
             return Ok(known.clone());
         }
         let mut next = match &known {
             Some(v) => Vocabulary {
-                last_seq: last,
+                last_seq: last.into(),
                 customers: v.customers.clone(),
                 accounts: v.accounts.clone(),
                 cities: v.cities.clone(),
@@ -59,7 +61,7 @@ impl Vocabularies {
                 lexicon: Lexicon::default(),
             },
             None => Vocabulary {
-                last_seq: last,
+                last_seq: last.into(),
                 customers: BTreeMap::new(),
                 accounts: BTreeSet::new(),
                 cities: BTreeSet::new(),
